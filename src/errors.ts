@@ -1,0 +1,58 @@
+/**
+ * The one error class of superloops. Every error has a stable `code` (tests and
+ * scripts match on it, never on the message) and a message that says what to do
+ * next. A lower error is kept as `cause`.
+ */
+export const ErrorCodes = {
+  /** The manifest is not valid YAML or does not match the schema. */
+  CONFIG_INVALID: 'SL_ERR_CONFIG_INVALID',
+  /** The manifest file cannot be read. */
+  CONFIG_UNREADABLE: 'SL_ERR_CONFIG_UNREADABLE',
+  /** A `${VAR}` in the manifest names an unset environment variable. */
+  ENV_UNSET: 'SL_ERR_ENV_UNSET',
+  /** A loop module cannot be found, compiled or imported, or has no SuperLoop default export. */
+  MODULE_INVALID: 'SL_ERR_MODULE_INVALID',
+  /** No loop of that name is known to the controller. */
+  LOOP_NOT_FOUND: 'SL_ERR_LOOP_NOT_FOUND',
+  /** A loop of that name already exists. */
+  LOOP_EXISTS: 'SL_ERR_LOOP_EXISTS',
+  /** The controller gave up (too many resets in the window) and takes no more commands. */
+  CONTROLLER_GAVE_UP: 'SL_ERR_CONTROLLER_GAVE_UP',
+  /** The controller is stopping or stopped. */
+  CONTROLLER_STOPPED: 'SL_ERR_CONTROLLER_STOPPED',
+  /** Another daemon holds the control socket. */
+  SOCKET_IN_USE: 'SL_ERR_SOCKET_IN_USE',
+  /** No daemon answers at the control socket. */
+  NO_DAEMON: 'SL_ERR_NO_DAEMON',
+  /** A control request was malformed, too large, too slow or unknown. */
+  BAD_REQUEST: 'SL_ERR_BAD_REQUEST',
+  /** A control route does not exist. */
+  NOT_FOUND: 'SL_ERR_NOT_FOUND',
+  /** A worker did not end even after terminate() (blocked in a synchronous native call). */
+  UNKILLABLE: 'SL_ERR_UNKILLABLE',
+  /** An operation did not finish within its deadline. */
+  TIMEOUT: 'SL_ERR_TIMEOUT',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export interface ErrorDetails {
+  /** Where the problem is: a file, a manifest path, a loop name … */
+  [key: string]: unknown;
+}
+
+export class SuperloopsError extends Error {
+  override readonly name = 'SuperloopsError';
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: ErrorDetails } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+export function isSuperloopsError(err: unknown, code?: ErrorCode): err is SuperloopsError {
+  return err instanceof SuperloopsError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Plugin } from 'esbuild';
+import { ErrorCodes, SuperloopsError } from '../errors.js';
+
+const EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
+
+/** The light entry that loop modules get for `import … from 'superloops'`: the SuperLoop class the runner checks for. */
+const LOOP_ENTRY = fileURLToPath(new URL('./loop.js', import.meta.url));
+
+interface Compiled {
+  file: string;
+  /** Every local file bundled in, with its mtime, to notice edits. */
+  inputs: Map<string, number>;
+}
+
+/**
+ * Turns a loop module (.ts, .mts, .js, .mjs) into one ESM file a worker can
+ * import on Node 20, which cannot load TypeScript by itself.
+ *
+ * esbuild bundles the module with its local imports; packages stay external,
+ * but each is resolved to an absolute path first, so the output can live in a
+ * private temp directory instead of beside the user's code (which may be
+ * read-only, as in a container). `superloops` resolves to this package's own
+ * loop entry, so the user's class extends the same SuperLoop the runner checks.
+ *
+ * The build runs in esbuild's own process: no user code runs here. Results are
+ * reused until one of the module's files changes, so a hard reset after an edit
+ * loads the new code.
+ */
+export class ModuleCompiler {
+  readonly dir: string;
+  #cache = new Map<string, Compiled>();
+  #esbuild: Promise<typeof import('esbuild')> | undefined;
+
+  constructor(dir?: string) {
+    this.dir = dir ?? mkdtempSync(path.join(tmpdir(), 'superloops-'));
+  }
+
+  /** Returns the file: URL of the compiled module. Throws SL_ERR_MODULE_INVALID with the reason. */
+  async compile(module: string | URL): Promise<string> {
+    const source = toPath(module);
+    const ext = path.extname(source);
+    if (!EXTENSIONS.has(ext)) {
+      throw invalid(source, `its extension "${ext}" is not one of .ts, .mts, .js, .mjs`);
+    }
+    if (!existsSync(source)) {
+      throw invalid(source, 'the file does not exist; check the module path (relative paths are resolved from the manifest)');
+    }
+    const cached = this.#cache.get(source);
+    if (cached !== undefined && unchanged(cached)) return pathToFileURL(cached.file).href;
+
+    const esbuild = await (this.#esbuild ??= import('esbuild'));
+    let result;
+    try {
+      result = await esbuild.build({
+        entryPoints: [source],
+        bundle: true,
+        write: false,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        sourcemap: 'inline',
+        metafile: true,
+        logLevel: 'silent',
+        plugins: [externalPackages(), localMeta()],
+      });
+    } catch (err) {
+      const messages = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] }).errors;
+      const detail = messages?.length
+        ? messages.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text)).join('; ')
+        : String(err);
+      throw invalid(source, `it does not compile: ${detail}`, err);
+    }
+    const text = result.outputFiles[0]!.text;
+    const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+    const file = path.join(this.dir, `${path.basename(source, ext)}-${hash}.mjs`);
+    if (!existsSync(file)) {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 }); // again, after a dispose()
+      writeFileSync(file, text, { mode: 0o600 });
+    }
+    const inputs = new Map<string, number>();
+    for (const input of Object.keys(result.metafile.inputs)) {
+      const abs = path.resolve(input);
+      try {
+        inputs.set(abs, statSync(abs).mtimeMs);
+      } catch {
+        // A virtual input; nothing to watch.
+      }
+    }
+    this.#cache.set(source, { file, inputs });
+    return pathToFileURL(file).href;
+  }
+
+  /** Removes the compiled files; a later compile() starts afresh. */
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+    this.#cache.clear();
+  }
+}
+
+function toPath(module: string | URL): string {
+  if (module instanceof URL || module.startsWith('file:')) return fileURLToPath(module);
+  return path.resolve(module);
+}
+
+function unchanged(compiled: Compiled): boolean {
+  for (const [file, mtime] of compiled.inputs) {
+    try {
+      if (statSync(file).mtimeMs !== mtime) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+function invalid(source: string, why: string, cause?: unknown): SuperloopsError {
+  return new SuperloopsError(ErrorCodes.MODULE_INVALID, `cannot load loop module ${source}: ${why}`, {
+    cause,
+    details: { module: source },
+  });
+}
+
+/** Bare imports stay external but point at the exact file Node would load from the user's directory. */
+function externalPackages(): Plugin {
+  return {
+    name: 'superloops-external-packages',
+    setup(build) {
+      build.onResolve({ filter: /^superloops(\/loop)?$/ }, () => ({ path: LOOP_ENTRY, external: true }));
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.path.startsWith('node:') || args.pluginData === 'resolving') return undefined;
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: 'resolving',
+        });
+        if (resolved.errors.length > 0) return { errors: resolved.errors };
+        // Builtins (fs, path …) come back as external with their bare name.
+        return { path: resolved.path, external: true };
+      });
+    },
+  };
+}
+
+/** `import.meta.url` and friends keep meaning the user's source file, not the bundle in the temp directory. */
+function localMeta(): Plugin {
+  return {
+    name: 'superloops-local-meta',
+    setup(build) {
+      build.onLoad({ filter: /\.[mc]?[jt]s$/ }, (args) => {
+        if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes('import.meta')) return undefined;
+        const contents = text
+          .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
+          .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path))
+          .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(path.dirname(args.path)));
+        const ext = path.extname(args.path);
+        return { contents, loader: ext === '.ts' || ext === '.mts' || ext === '.cts' ? 'ts' : 'js' };
+      });
+    },
+  };
+}

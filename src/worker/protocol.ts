@@ -1,0 +1,91 @@
+/**
+ * The message shapes and shared-memory layout between a loop's handle (main
+ * thread) and its runner (worker thread). Both sides import this file and
+ * nothing else of each other: it is the whole contract of the thread boundary.
+ */
+
+/** Int32 control words, written by the main thread, read by the worker between cycles. */
+export const CTL_STOP = 0; // 1 = a stop was requested: finish the current cycle and end
+export const CTL_WORDS = 2;
+
+/**
+ * Float64 statistics, written only by the worker (one writer, so plain stores
+ * suffice) and read by the main thread when it needs them: no message per cycle.
+ */
+export const STAT_CYCLES = 0; // completed cycles of this generation
+export const STAT_LAST_CYCLE_END = 1; // worker performance.now() at the end of the last cycle
+export const STAT_CYCLE_STARTED = 2; // performance.now() when the running cycle began; -1 between cycles
+export const STAT_TIME_ORIGIN = 3; // the worker's performance.timeOrigin, to turn its clock into epoch ms
+export const STAT_DURATION_SUM = 4; // seconds spent in cycles
+export const STAT_HEAP_USED = 5; // bytes of the worker's JS heap in use, sampled when the driver yields
+export const STAT_BUCKETS = 6; // first of the cycle-duration histogram counters (not cumulative)
+
+/** Upper bounds (seconds) of the cycle-duration histogram; a last bucket counts the rest. */
+export const CYCLE_BUCKETS_S = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60] as const;
+export const STAT_WORDS = STAT_BUCKETS + CYCLE_BUCKETS_S.length + 1;
+
+/** What a worker is given at birth. */
+export interface RunnerData {
+  name: string;
+  generation: number;
+  /** file: URL of the compiled loop module. */
+  moduleUrl: string;
+  /** The source file the user wrote, for error messages. */
+  source: string;
+  options: unknown;
+  /** Arguments for onStart. */
+  startArgs: unknown[];
+  ctl: SharedArrayBuffer;
+  stats: SharedArrayBuffer;
+  /** The supervisor's log level: lines below it are not sent at all. */
+  logLevel: LogLevel | 'silent';
+  /** When true, the runner only checks that the module loads and exports a SuperLoop, then ends. */
+  checkOnly?: boolean;
+}
+
+/** An error as it crosses the thread boundary: plain data, whatever was thrown. */
+export interface ErrorRecord {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+export type HookName = 'onStart' | 'onThreadStart' | 'onThreadStop' | 'onStop';
+
+export type FailureKind = 'reported' | 'cycle-error' | 'crash' | 'oom' | 'exit' | 'watchdog' | 'thread-start';
+
+/** Worker → main. */
+export type RunnerMessage =
+  | { type: 'loaded' }
+  | { type: 'load-error'; error: ErrorRecord }
+  | { type: 'vetoed' }
+  | { type: 'started' }
+  | { type: 'hook-error'; hook: HookName; error: ErrorRecord }
+  | { type: 'failure'; kind: 'reported' | 'cycle-error' | 'thread-start'; error?: ErrorRecord }
+  | { type: 'log'; level: LogLevel; obj: Record<string, unknown> | undefined; msg: string | undefined }
+  | { type: 'stop-self' }
+  | { type: 'stopped' };
+
+/** Main → worker. */
+export type HandleMessage = { type: 'stop'; args: unknown[] };
+
+export function toErrorRecord(err: unknown): ErrorRecord {
+  if (err instanceof Error) {
+    const record: ErrorRecord = { name: err.name, message: err.message };
+    if (err.stack !== undefined) record.stack = err.stack;
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string') record.code = code;
+    return record;
+  }
+  if (typeof err === 'string') return { name: 'Error', message: err };
+  let message: string;
+  try {
+    message = JSON.stringify(err) ?? String(err);
+  } catch {
+    message = String(err);
+  }
+  return { name: 'NonError', message: `a non-Error value was thrown: ${message}` };
+}

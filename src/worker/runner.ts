@@ -1,0 +1,209 @@
+/**
+ * The entry of every loop's worker thread. It imports the user's module, runs
+ * the hooks and drives the cycles. It imports nothing of the supervisor side:
+ * only the protocol, the SuperLoop base class and the logger shim.
+ *
+ * An exception or rejection that escapes the user's code outside `cycle()` is
+ * deliberately not caught here: it ends the worker, and the handle on the main
+ * thread sees the 'error' and 'exit' events and counts a crash.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
+import {
+  CTL_STOP,
+  CYCLE_BUCKETS_S,
+  STAT_BUCKETS,
+  STAT_CYCLES,
+  STAT_CYCLE_STARTED,
+  STAT_DURATION_SUM,
+  STAT_HEAP_USED,
+  STAT_LAST_CYCLE_END,
+  STAT_TIME_ORIGIN,
+  toErrorRecord,
+  type HandleMessage,
+  type HookName,
+  type RunnerData,
+  type RunnerMessage,
+} from './protocol.js';
+import { CONTEXT_SLOT, isSuperLoopClass, type LoopContext, type SuperLoop } from './super-loop.js';
+import { createLoopLogger } from './loop-logger.js';
+
+/** Yield to the event loop after this many cycles, or this many ms, whichever comes first. */
+const YIELD_EVERY_CYCLES = 1024;
+const YIELD_EVERY_MS = 20;
+const BUCKET_LIMITS_MS = CYCLE_BUCKETS_S.map((s) => s * 1000);
+
+const data = workerData as RunnerData;
+const port = parentPort!;
+const ctl = new Int32Array(data.ctl);
+const stats = new Float64Array(data.stats);
+const post = (message: RunnerMessage): void => port.postMessage(message);
+
+const abort = new AbortController();
+let selfStopped = false;
+let resolveStopArgs!: (args: unknown[]) => void;
+const stopArgs = new Promise<unknown[]>((resolve) => (resolveStopArgs = resolve));
+
+port.on('message', (message: HandleMessage) => {
+  if (message.type === 'stop') {
+    abort.abort();
+    resolveStopArgs(message.args);
+  }
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (abort.signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      abort.signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    abort.signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+const context: LoopContext = {
+  name: data.name,
+  generation: data.generation,
+  threadName: `${data.name}_${data.generation}`,
+  options: data.options,
+  logger: createLoopLogger(post, data.logLevel),
+  signal: abort.signal,
+  failure: () => post({ type: 'failure', kind: 'reported' }),
+  stop: () => {
+    if (selfStopped) return;
+    selfStopped = true;
+    abort.abort();
+    resolveStopArgs([]);
+    post({ type: 'stop-self' });
+  },
+  sleep,
+};
+
+/** Ends the worker on purpose. Messages posted before it are delivered (measured). */
+function end(): never {
+  port.close();
+  process.exit(0);
+}
+
+async function load(): Promise<SuperLoop> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(data.moduleUrl)) as { default?: unknown };
+  } catch (err) {
+    post({ type: 'load-error', error: toErrorRecord(err) });
+    return end();
+  }
+  const LoopClass = mod.default;
+  if (!isSuperLoopClass(LoopClass)) {
+    const found = LoopClass === undefined ? 'no default export' : `a default export of type ${typeof LoopClass}`;
+    post({
+      type: 'load-error',
+      error: {
+        name: 'TypeError',
+        message: `${data.source} has ${found}; its default export must be a class that extends SuperLoop (import { SuperLoop } from 'superloops')`,
+      },
+    });
+    return end();
+  }
+  if (data.checkOnly) {
+    post({ type: 'loaded' });
+    return end();
+  }
+  (globalThis as Record<symbol, unknown>)[CONTEXT_SLOT] = context;
+  try {
+    return new LoopClass();
+  } catch (err) {
+    post({ type: 'load-error', error: toErrorRecord(err) });
+    return end();
+  }
+}
+
+async function hook(loop: SuperLoop, name: HookName, args: unknown[] = []): Promise<{ ok: boolean; value?: unknown }> {
+  try {
+    const fn = loop[name] as (...a: unknown[]) => unknown;
+    return { ok: true, value: await fn.apply(loop, args) };
+  } catch (err) {
+    post({ type: 'hook-error', hook: name, error: toErrorRecord(err) });
+    return { ok: false };
+  }
+}
+
+function stopRequested(): boolean {
+  return selfStopped || Atomics.load(ctl, CTL_STOP) !== 0;
+}
+
+/**
+ * The cycle driver. It checks the stop flag every cycle without yielding on every
+ * cycle (an `await setImmediate` per cycle is 50× slower), awaits only what is a
+ * promise, and keeps its statistics in shared memory instead of messages.
+ */
+async function drive(loop: SuperLoop): Promise<void> {
+  const cycle = loop.cycle.bind(loop);
+  let previous = performance.now();
+  let sinceYield = 0;
+  let lastYield = previous;
+  // Plain locals, mirrored into shared memory: this thread is the only writer.
+  let cycles = 0;
+  let durationSum = 0;
+  const bucketCounts = new Array<number>(BUCKET_LIMITS_MS.length + 1).fill(0);
+  while (!stopRequested()) {
+    stats[STAT_CYCLE_STARTED] = previous;
+    try {
+      const result = cycle() as unknown;
+      if (result !== null && typeof result === 'object' && typeof (result as Promise<void>).then === 'function') {
+        await result;
+      }
+    } catch (err) {
+      post({ type: 'failure', kind: 'cycle-error', error: toErrorRecord(err) });
+    }
+    const now = performance.now();
+    const ms = now - previous;
+    previous = now;
+    stats[STAT_CYCLES] = ++cycles;
+    stats[STAT_LAST_CYCLE_END] = now;
+    stats[STAT_DURATION_SUM] = durationSum += ms / 1000;
+    let bucket = 0;
+    while (bucket < BUCKET_LIMITS_MS.length && ms > BUCKET_LIMITS_MS[bucket]!) bucket++;
+    stats[STAT_BUCKETS + bucket] = ++bucketCounts[bucket]!;
+    if (++sinceYield >= YIELD_EVERY_CYCLES || now - lastYield >= YIELD_EVERY_MS) {
+      // Let timers, the stop message and log flushing run; not counted as cycle time.
+      stats[STAT_CYCLE_STARTED] = -1;
+      stats[STAT_HEAP_USED] = getHeapStatistics().used_heap_size;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sinceYield = 0;
+      previous = lastYield = performance.now();
+    }
+  }
+  stats[STAT_CYCLE_STARTED] = -1;
+}
+
+async function main(): Promise<void> {
+  stats[STAT_TIME_ORIGIN] = performance.timeOrigin;
+  stats[STAT_CYCLE_STARTED] = -1;
+  stats[STAT_HEAP_USED] = getHeapStatistics().used_heap_size;
+  const loop = await load();
+
+  const started = await hook(loop, 'onStart', data.startArgs);
+  if (started.ok && started.value === false) {
+    post({ type: 'vetoed' });
+    return end();
+  }
+  const threadStarted = await hook(loop, 'onThreadStart');
+  if (!threadStarted.ok) {
+    post({ type: 'failure', kind: 'thread-start' });
+    return end();
+  }
+  post({ type: 'started' });
+  await drive(loop);
+
+  await hook(loop, 'onStop', await stopArgs);
+  await hook(loop, 'onThreadStop');
+  post({ type: 'stopped' });
+  end();
+}
+
+void main();
