@@ -170,17 +170,11 @@ export class LoopController extends TypedEmitter<ControllerEvents> {
   }
 
   /**
-   * Loops meant to run that are not making progress: no worker, or no cycle
-   * completed within `stalledAfterMs` (counted from the generation's start
-   * when it has completed none).
+   * Loops meant to run that are not making progress: no worker, or a cycle
+   * that has been running for more than `stalledAfterMs`.
    */
-  getStalledLoops(stalledAfterMs = 60_000, now = Date.now()): Loop[] {
-    return this.loops.filter((l) => {
-      if (!l.running) return false;
-      if (!l.isAlive) return true;
-      const last = Math.max(l.lastCycleAt ?? 0, l.startedAt ?? 0);
-      return now - last > stalledAfterMs;
-    });
+  getStalledLoops(stalledAfterMs = 60_000): Loop[] {
+    return this.loops.filter((l) => l.running && (!l.isAlive || (l.currentCycleMs ?? 0) > stalledAfterMs));
   }
 
   status(): ControllerStatus {

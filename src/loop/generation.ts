@@ -104,6 +104,9 @@ export class Generation {
     this.worker = new Worker(RUNNER, {
       workerData,
       name: this.threadName,
+      // Not the parent's flags (a daemon started with --input-type or --inspect would break
+      // or expose every worker); source maps so stack traces name the user's .ts lines.
+      execArgv: ['--enable-source-maps'],
       // The worker's console output becomes log lines, so stdout stays one JSON record per line.
       stdout: true,
       stderr: true,

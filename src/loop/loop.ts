@@ -162,6 +162,10 @@ export class Loop extends TypedEmitter<LoopEvents> {
   get lastCycleAt(): number | undefined {
     return this.#current?.lastCycleAt ?? this.#lastGeneration?.lastCycleAt;
   }
+  /** How long the cycle running now has run, or undefined between cycles (or with no worker). */
+  get currentCycleMs(): number | undefined {
+    return this.#current?.cycleRunningMs();
+  }
   get startedAt(): number | undefined {
     return this.#current?.startedAt;
   }

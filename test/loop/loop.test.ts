@@ -70,6 +70,7 @@ describe('Loop start and stop', () => {
   it('stops a cycle stuck in synchronous while (true) {} within the grace period plus a small bound', async () => {
     const loop = newLoop({ name: 'Busy', fixture: 'busy-forever', gracePeriodMs: 200 });
     await loop.start();
+    await waitFor(() => loop.currentCycleMs !== undefined, { what: 'the first cycle to begin' });
     const began = performance.now();
     const result = await loop.stop();
     const tookMs = performance.now() - began;
@@ -82,6 +83,7 @@ describe('Loop start and stop', () => {
   it('terminates a loop that awaits forever and ignores stop', async () => {
     const loop = newLoop({ name: 'Ignores', fixture: 'ignores-stop', gracePeriodMs: 100 });
     await loop.start();
+    await waitFor(() => loop.currentCycleMs !== undefined, { what: 'the first cycle to begin' });
     expect(await loop.stop()).toEqual({ graceful: false, wasAlive: true });
   });
 });

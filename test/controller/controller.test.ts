@@ -1,0 +1,251 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { LoopController, type ControllerOptions, type ResetResult } from 'superloops';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { captureLogger, fixture, nextEvent, waitFor, type LogLine } from '../helpers.js';
+
+const execFileAsync = promisify(execFile);
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+let controller: LoopController | undefined;
+let lines: LogLine[] = [];
+
+function newController(options: Omit<ControllerOptions, 'logger'> = {}): LoopController {
+  const captured = captureLogger();
+  lines = captured.lines;
+  controller = new LoopController({ ...options, logger: captured.logger });
+  return controller;
+}
+
+afterEach(async () => {
+  await controller?.stop();
+  controller = undefined;
+});
+
+describe('LoopController global reset', () => {
+  it('the seed integration case: a bad loop trips the green light, both restart as generation 1 with 0 failures', async () => {
+    const c = newController();
+    const good = c.newLoop({ name: 'GoodLoop', module: fixture('counts-cycles') });
+    const bad = c.newLoop({ name: 'BadLoop', module: fixture('reports-failures'), maxLoopFailures: 2, options: { sleepMs: 20 } });
+    const completed = nextEvent<ResetResult>(c, 'resetCompleted');
+    const cleared = nextEvent<{ value: boolean; loop?: string }>(c, 'greenLight', (e) => !e.value);
+    await c.start();
+    expect(await cleared).toEqual({ value: false, loop: 'BadLoop' });
+    const result = await completed;
+    expect(result.restarted.sort()).toEqual(['BadLoop', 'GoodLoop']);
+    expect(c.greenLight).toBe(true);
+    expect(good.generation).toBe(1);
+    expect(bad.generation).toBe(1);
+    expect(good.failures).toBe(0);
+    // The reset's lines, in order, all with one resetId.
+    const resetLines = lines.filter((l) => l.resetId === result.resetId).map((l) => l.msg);
+    expect(resetLines).toEqual(['Stopping loops', 'Resetting', 'Restarting loops', 'Restart completed']);
+  });
+
+  it('resets only resetGlobally loops, runs the callback between stop and restart', async () => {
+    const order: string[] = [];
+    const c = newController({
+      resetCallback: ({ loops }) => {
+        order.push(`callback sees alive: ${c.loops.filter((l) => l.isAlive).map((l) => l.name).join(',')}`);
+        order.push(`callback loops: ${loops.join(',')}`);
+      },
+    });
+    const a = c.newLoop({ name: 'A', module: fixture('counts-cycles') });
+    const b = c.newLoop({ name: 'B', module: fixture('counts-cycles') });
+    const keep = c.newLoop({ name: 'Keep', module: fixture('counts-cycles'), resetGlobally: false });
+    await c.start();
+    const result = await c.reset();
+    expect(order).toEqual(['callback sees alive: Keep', 'callback loops: A,B']);
+    expect(result.restarted).toEqual(['A', 'B']);
+    expect([a.generation, b.generation, keep.generation]).toEqual([1, 1, 0]);
+    expect(keep.state).toBe('running');
+  });
+
+  it('a throwing reset callback does not stop the reset', async () => {
+    const c = newController({
+      resetCallback: () => {
+        throw new Error('callback failed on purpose');
+      },
+    });
+    const a = c.newLoop({ name: 'A', module: fixture('counts-cycles') });
+    await c.start();
+    const failed = nextEvent<{ error: { message: string } }>(c, 'resetCallbackFailed');
+    const result = await c.reset();
+    expect((await failed).error.message).toBe('callback failed on purpose');
+    expect(result.restarted).toEqual(['A']);
+    expect(a.state).toBe('running');
+    expect(lines.some((l) => l.msg === 'Reset callback failed')).toBe(true);
+  });
+
+  it('a reset callback that never ends is abandoned after its timeout', async () => {
+    const c = newController({ resetCallback: () => new Promise(() => {}), resetCallbackTimeoutMs: 100 });
+    c.newLoop({ name: 'A', module: fixture('counts-cycles') });
+    await c.start();
+    const result = await c.reset();
+    expect(result.restarted).toEqual(['A']);
+  });
+
+  it('a loop that cannot stop in time is terminated and restarted', async () => {
+    const c = newController();
+    const stuck = c.newLoop({ name: 'Stuck', module: fixture('busy-forever'), gracePeriodMs: 100, options: { spinGenerations: 1 } });
+    await c.start();
+    await waitFor(() => stuck.currentCycleMs !== undefined, { what: 'Stuck to be spinning' });
+    const result = await c.reset();
+    expect(result.restarted).toEqual(['Stuck']);
+    expect(stuck.generation).toBe(1);
+    expect(lines.some((l) => l.msg === 'Grace period over, terminating' && l.loop === 'Stuck')).toBe(true);
+  });
+
+  it('20 loops whose cycles wait 1 s reset in about one grace period, not twenty', async () => {
+    const c = newController();
+    const loops = Array.from({ length: 20 }, (_, i) =>
+      c.newLoop({ name: `L${i}`, module: fixture('blocks-one-second'), gracePeriodMs: 1500 }),
+    );
+    await c.start();
+    const result = await c.reset();
+    expect(result.restarted).toHaveLength(20);
+    expect(loops.every((l) => l.generation === 1)).toBe(true);
+    // In parallel: bounded by one grace period plus spawning; one after another would take ≥ 10 s.
+    expect(result.durationMs).toBeLessThan(1500 + 3000);
+  });
+
+  it('overlapping reset requests give exactly one reset', async () => {
+    const c = newController();
+    const a = c.newLoop({ name: 'A', module: fixture('counts-cycles') });
+    await c.start();
+    const results = await Promise.all([c.reset(), c.reset(), c.reset()]);
+    expect(new Set(results.map((r) => r.resetId)).size).toBe(1);
+    expect(c.resets).toBe(1);
+    expect(a.generation).toBe(1);
+  });
+
+  it('failures during the restart phase do not start a second overlapping reset', async () => {
+    const c = newController();
+    const bad = c.newLoop({ name: 'Bad', module: fixture('reports-failures'), maxLoopFailures: 0, options: { sleepMs: 1 } });
+    const started: string[] = [];
+    c.on('resetStarted', ({ resetId }) => started.push(resetId));
+    await c.start();
+    await nextEvent(c, 'resetCompleted');
+    // Every reset that began also completed before the next began: never two at once.
+    const msgs = lines.filter((l) => l.msg === 'Stopping loops' || l.msg === 'Restart completed').map((l) => l.msg);
+    for (let i = 0; i < msgs.length; i++) expect(msgs[i]).toBe(i % 2 === 0 ? 'Stopping loops' : 'Restart completed');
+    expect(bad.isAlive || bad.busy).toBe(true);
+  });
+
+  it('exceeding maxResets within resetWindowMs makes the controller give up with every worker gone', async () => {
+    const c = newController({ maxResets: 2, resetWindowMs: 60_000 });
+    c.newLoop({ name: 'A', module: fixture('counts-cycles') });
+    c.newLoop({ name: 'B', module: fixture('counts-cycles'), resetGlobally: false });
+    await c.start();
+    await c.reset();
+    await c.reset();
+    const gaveUp = nextEvent<{ resets: number; maxResets: number }>(c, 'gaveUp');
+    await expect(c.reset()).rejects.toMatchObject({ code: 'SL_ERR_CONTROLLER_GAVE_UP' });
+    expect(await gaveUp).toMatchObject({ resets: 3, maxResets: 2 });
+    expect(c.gaveUp).toBe(true);
+    expect(c.hasAliveLoops()).toBe(false);
+    expect(lines.some((l) => l.msg === 'Gave up: too many resets' && l.level === 50)).toBe(true);
+    await expect(c.start()).rejects.toMatchObject({ code: 'SL_ERR_CONTROLLER_GAVE_UP' });
+  });
+});
+
+describe('LoopController supervision of the set', () => {
+  it('maintainLoops starts only loops that are not alive', async () => {
+    const c = newController();
+    const a = c.newLoop({ name: 'A', module: fixture('counts-cycles') });
+    const b = c.newLoop({ name: 'B', module: fixture('counts-cycles') });
+    await a.start();
+    await c.maintainLoops();
+    expect(a.generation).toBe(0);
+    expect(b.generation).toBe(0);
+    expect(c.aliveLoops().map((l) => l.name)).toEqual(['A', 'B']);
+    await b.stop();
+    await c.maintainLoops();
+    expect([a.generation, b.generation]).toEqual([0, 1]);
+  });
+
+  it('getStalledLoops names loops meant to run that make no progress', async () => {
+    const c = newController();
+    const busy = c.newLoop({ name: 'Busy', module: fixture('busy-forever'), gracePeriodMs: 50 });
+    const fine = c.newLoop({ name: 'Fine', module: fixture('counts-cycles') });
+    await c.start();
+    await waitFor(() => fine.cycles > 0, { what: 'Fine to cycle' });
+    const stalled = await waitFor(() => {
+      const names = c.getStalledLoops(200).map((l) => l.name);
+      return names.length > 0 && names;
+    }, { what: 'a stalled loop' });
+    expect(stalled).toEqual(['Busy']);
+    expect(c.getStalledLoops(60_000)).toEqual([]);
+    expect(busy.running && fine.running).toBe(true);
+  });
+
+  it('stop() stops every loop in parallel and resolves when every worker is gone', async () => {
+    const c = newController();
+    for (let i = 0; i < 5; i++) c.newLoop({ name: `S${i}`, module: fixture('busy-forever'), gracePeriodMs: 200 });
+    await c.start();
+    expect(c.aliveLoops()).toHaveLength(5);
+    const began = performance.now();
+    await c.stop();
+    expect(c.hasAliveLoops()).toBe(false);
+    expect(performance.now() - began).toBeLessThan(5 * 200);
+  });
+
+  it('removeLoop stops and forgets a loop; unknown names list the known ones', async () => {
+    const c = newController();
+    c.newLoop({ name: 'A', module: fixture('counts-cycles') });
+    await c.start();
+    await c.removeLoop('A');
+    expect(c.loops).toHaveLength(0);
+    expect(() => c.getLoop('A')).toThrow(expect.objectContaining({ code: 'SL_ERR_LOOP_NOT_FOUND' }));
+    expect(() => c.newLoop({ name: 'X', module: fixture('counts-cycles') }) && c.newLoop({ name: 'X', module: fixture('counts-cycles') })).toThrow(
+      expect.objectContaining({ code: 'SL_ERR_LOOP_EXISTS' }),
+    );
+  });
+
+  it('concurrent commands on one loop run one at a time and leave it consistent', async () => {
+    const c = newController();
+    const a = c.newLoop({ name: 'A', module: fixture('counts-cycles') });
+    await a.start();
+    const results = await Promise.all([a.hardReset(), a.stop(), a.start(), a.hardReset({ force: true }), c.reset(), a.stop()]);
+    expect(results).toHaveLength(6);
+    expect(a.state).toBe('stopped');
+    expect(a.isAlive).toBe(false);
+    expect(a.running).toBe(false);
+    await a.start();
+    expect(a.state).toBe('running');
+    expect(c.aliveLoops()).toEqual([a]);
+  });
+
+  it('a hard reset requested during a global reset runs after it, never beside it', async () => {
+    const c = newController();
+    const a = c.newLoop({ name: 'A', module: fixture('counts-cycles') });
+    await c.start();
+    const reset = c.reset();
+    const hard = a.hardReset();
+    await Promise.all([reset, hard]);
+    expect(a.generation).toBe(2);
+    expect(c.aliveLoops()).toEqual([a]);
+  });
+
+  it('an idle controller with loops holds no timers on the supervisor thread', async () => {
+    // In a child process of its own, so that the test runner's timers do not count.
+    const script = `
+      import { LoopController } from 'superloops';
+      import { pino } from 'pino';
+      const c = new LoopController({ logger: pino({ level: 'silent' }) });
+      const a = c.newLoop({ name: 'A', module: ${JSON.stringify(fixture('sleeps-long'))} });
+      c.newLoop({ name: 'B', module: ${JSON.stringify(fixture('sleeps-long'))} });
+      await c.start();
+      while (a.currentCycleMs === undefined) await new Promise((r) => setImmediate(r));
+      const idle = process.getActiveResourcesInfo();
+      await c.stop();
+      console.log(JSON.stringify(idle));
+    `;
+    const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot });
+    const idle = JSON.parse(stdout) as string[];
+    // The loops sleep in their own threads: the supervisor's thread holds only their message ports.
+    expect(idle.filter((r) => r === 'Timeout')).toEqual([]);
+    expect(idle.filter((r) => r === 'MessagePort')).toHaveLength(4); // two per worker
+  });
+});
