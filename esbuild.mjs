@@ -14,6 +14,7 @@ await build({
     index: 'src/index.ts',
     loop: 'src/worker/public.ts',
     runner: 'src/worker/runner.ts',
+    'task-runner': 'src/worker/task-runner.ts',
     superloopsd: 'src/cli/superloopsd.ts',
     superloops: 'src/cli/superloops.ts',
   },

@@ -1,0 +1,25 @@
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+
+export interface LoggerOptions {
+  level: LevelWithSilent;
+  /** Human-readable lines through pino-pretty instead of JSON. */
+  pretty?: boolean;
+  /** @default standard output */
+  fd?: number;
+}
+
+/**
+ * The daemon's one logger. Writes are synchronous: a supervisor's last lines
+ * (why it stopped, what it killed) must reach stdout even when it exits right
+ * after, and there is one writer for every loop, so no line interleaves.
+ */
+export async function createLogger(options: LoggerOptions): Promise<Logger> {
+  const fd = options.fd ?? 1;
+  const base = { level: options.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
+  if (options.pretty) {
+    // Loaded only when asked for: it is not needed for JSON output.
+    const { default: pretty } = await import('pino-pretty');
+    return pino(base, pretty({ destination: fd, sync: true, ignore: 'pid', translateTime: 'SYS:HH:MM:ss.l' }));
+  }
+  return pino(base, pino.destination({ dest: fd, sync: true }));
+}
