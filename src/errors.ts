@@ -8,8 +8,6 @@ export const ErrorCodes = {
   CONFIG_INVALID: 'SL_ERR_CONFIG_INVALID',
   /** The manifest file cannot be read. */
   CONFIG_UNREADABLE: 'SL_ERR_CONFIG_UNREADABLE',
-  /** A `${VAR}` in the manifest names an unset environment variable. */
-  ENV_UNSET: 'SL_ERR_ENV_UNSET',
   /** A loop module cannot be found, compiled or imported, or has no SuperLoop default export. */
   MODULE_INVALID: 'SL_ERR_MODULE_INVALID',
   /** No loop of that name is known to the controller. */

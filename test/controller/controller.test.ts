@@ -228,6 +228,46 @@ describe('LoopController supervision of the set', () => {
     expect(c.aliveLoops()).toEqual([a]);
   });
 
+  it('a stop requested during a global reset runs after it: the loop restarts with the group, then stops', async () => {
+    const c = newController();
+    const a = c.newLoop({ name: 'A', module: fixture('counts-cycles') });
+    await c.start();
+    const reset = c.reset();
+    const stop = a.stop();
+    const [result] = await Promise.all([reset, stop]);
+    expect(result.restarted).toEqual(['A']);
+    expect(a.state).toBe('stopped');
+    expect(a.generation).toBe(1);
+  });
+
+  it('a global reset requested during a stop waits for it; the stopped loop stays stopped', async () => {
+    const c = newController();
+    const a = c.newLoop({ name: 'A', module: fixture('busy-forever'), gracePeriodMs: 200 });
+    const b = c.newLoop({ name: 'B', module: fixture('counts-cycles') });
+    await c.start();
+    await waitFor(() => a.currentCycleMs !== undefined, { what: 'A to spin' });
+    const stop = a.stop();
+    const result = await c.reset();
+    await stop;
+    expect(result.restarted).toEqual(['B']);
+    expect(a.state).toBe('stopped');
+    expect(b.generation).toBe(1);
+  });
+
+  it('a stop while a crashed loop waits to restart cancels the restart', async () => {
+    const c = newController();
+    const a = c.newLoop({ name: 'A', module: fixture('exits-process'), restartDelayMs: 60_000, maxLoopFailures: 100, options: { afterCycles: 1 } });
+    await a.start();
+    await nextEvent(a, 'restartScheduled', () => true);
+    // The first restart is immediate; wait for the second crash, whose restart waits.
+    await nextEvent(a, 'restartScheduled', (e: { delayMs: number }) => e.delayMs > 1000);
+    expect(a.state).toBe('restarting');
+    await a.stop();
+    expect(a.state).toBe('stopped');
+    expect(a.running).toBe(false);
+    expect(a.isAlive).toBe(false);
+  });
+
   it('an idle controller with loops holds no timers on the supervisor thread', async () => {
     // In a child process of its own, so that the test runner's timers do not count.
     const script = `
