@@ -32,6 +32,8 @@ import { createLoopLogger } from './loop-logger.js';
 /** Yield to the event loop after this many cycles, or this many ms, whichever comes first. */
 const YIELD_EVERY_CYCLES = 1024;
 const YIELD_EVERY_MS = 20;
+/** The longest pause after consecutive failed cycles. */
+const MAX_FAILED_CYCLE_PAUSE_MS = 1000;
 const BUCKET_LIMITS_MS = CYCLE_BUCKETS_S.map((s) => s * 1000);
 
 const data = workerData as RunnerData;
@@ -149,6 +151,7 @@ async function drive(loop: SuperLoop): Promise<void> {
   // Plain locals, mirrored into shared memory: this thread is the only writer.
   let cycles = 0;
   let durationSum = 0;
+  let failedInARow = 0;
   const bucketCounts = new Array<number>(BUCKET_LIMITS_MS.length + 1).fill(0);
   while (!stopRequested()) {
     stats[STAT_CYCLE_STARTED] = previous;
@@ -157,8 +160,12 @@ async function drive(loop: SuperLoop): Promise<void> {
       if (result !== null && typeof result === 'object' && typeof (result as Promise<void>).then === 'function') {
         await result;
       }
+      failedInARow = 0;
     } catch (err) {
       post({ type: 'failure', kind: 'cycle-error', error: toErrorRecord(err) });
+      // A cycle that fails at once every time would otherwise send failures as fast as
+      // the CPU allows and bury the supervisor: wait 1 ms, 2, 4 … up to 1 s between them.
+      await sleep(Math.min(MAX_FAILED_CYCLE_PAUSE_MS, 2 ** failedInARow++));
     }
     const now = performance.now();
     const ms = now - previous;

@@ -126,6 +126,18 @@ describe('Loop failures', () => {
     expect((failure.err as { message: string }).message).toBe('cycle failed on purpose');
   });
 
+  it('a cycle that fails at once every time backs off instead of flooding the supervisor', async () => {
+    const loop = newLoop({ name: 'Flood', fixture: 'throws-at-once', maxLoopFailures: 1_000_000 });
+    await loop.start();
+    await waitFor(() => loop.failuresByKind['cycle-error'] >= 8, { what: 'eight failed cycles' });
+    // Paused 1, 2, 4 … 128 ms between failures: between seeing the 8th and the stop
+    // (which cuts the pause short) only a few more fit; without the pause, thousands would.
+    const at = loop.failuresByKind['cycle-error'];
+    await loop.stop();
+    expect(loop.failuresByKind['cycle-error']).toBeLessThan(at + 5);
+    expect(loop.cycles).toBe(loop.failuresByKind['cycle-error']);
+  });
+
   it('past maxLoopFailures the count goes back to 0 and the threshold is signalled', async () => {
     const loop = newLoop({ name: 'Fails', fixture: 'counts-cycles', maxLoopFailures: 2, resetGlobally: false });
     await loop.start();
