@@ -20,6 +20,8 @@ export const ErrorCodes = {
   CONTROLLER_STOPPED: 'SL_ERR_CONTROLLER_STOPPED',
   /** Another daemon holds the control socket. */
   SOCKET_IN_USE: 'SL_ERR_SOCKET_IN_USE',
+  /** The health and metrics listener cannot listen on its host and port. */
+  LISTEN_FAILED: 'SL_ERR_LISTEN_FAILED',
   /** No daemon answers at the control socket. */
   NO_DAEMON: 'SL_ERR_NO_DAEMON',
   /** A control request was malformed, too large, too slow or unknown. */

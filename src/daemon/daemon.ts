@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { LoopController, type ResetResult } from '../controller/controller.js';
+import { ErrorCodes, SuperloopsError } from '../errors.js';
 import type { Loop, StartResult, StopResult } from '../loop/loop.js';
 import { ModuleCompiler } from '../loop/module-compiler.js';
 import { Serial } from '../loop/serial.js';
@@ -94,7 +95,18 @@ export class Daemon implements ControlTarget {
   async open(): Promise<void> {
     this.#control = await listenControl({ socketPath: this.socketPath, target: this, logger: this.logger });
     const http = this.#httpOverride ?? this.#manifest.controller.http;
-    if (http) this.#http = await listenHttp({ ...http, controller: this.controller, logger: this.logger });
+    if (http) {
+      try {
+        this.#http = await listenHttp({ ...http, controller: this.controller, logger: this.logger });
+      } catch (err) {
+        await this.#control.close();
+        throw new SuperloopsError(
+          ErrorCodes.LISTEN_FAILED,
+          `cannot serve /healthz, /readyz and /metrics on ${http.host}:${http.port}: ${(err as Error).message}; pick another controller.http or --http`,
+          { cause: err },
+        );
+      }
+    }
     await this.controller.start();
     this.logger.info(
       {

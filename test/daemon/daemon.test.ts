@@ -200,6 +200,18 @@ loops:
     expect(daemon.lines.at(-1)).toMatchObject({ msg: 'Stopped', exitCode: 2 });
   });
 
+  it('an HTTP port already taken is a clear error, exit 1, and leaves no socket behind', async () => {
+    const m = writeManifest(twoLoops);
+    const first = startDaemon(m.file, '--http', '127.0.0.1:0');
+    const port = ((await first.ready()).http as { port: number }).port;
+    const other = writeManifest(twoLoops);
+    const second = await run('superloopsd', ['start', other.file, '--http', `127.0.0.1:${port}`]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`127.0.0.1:${port}`);
+    expect(second.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(other.socket)).toBe(false);
+  });
+
   it('--http serves the health endpoints', async () => {
     const m = writeManifest(twoLoops);
     const daemon = startDaemon(m.file, '--http', '127.0.0.1:0');
