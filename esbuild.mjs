@@ -4,7 +4,7 @@
 // entry and chunk sits in dist/ and `new URL('./runner.js', import.meta.url)`
 // finds the runner from any of them.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 rmSync('dist', { recursive: true, force: true });
@@ -29,6 +29,9 @@ await build({
   chunkNames: 'chunk-[hash]',
   logLevel: 'warning',
 });
+
+// The manifest's JSON Schema for editors (generated from the zod schema by `npm run schema`).
+copyFileSync('schema/manifest.schema.json', 'dist/manifest.schema.json');
 
 // Type declarations for library users (the bundles carry none).
 if (!process.argv.includes('--no-types')) {
