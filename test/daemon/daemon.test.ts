@@ -115,7 +115,7 @@ describe('superloopsd start and superloops ctl', () => {
       req.on('error', reject);
       req.end();
     });
-    expect((JSON.parse(body) as Status).controller.loops).toHaveLength(2);
+    expect((JSON.parse(body) as { result: Status }).result.controller.loops).toHaveLength(2);
   });
 
   it('ctl shutdown and superloopsd stop end the daemon gracefully', async () => {

@@ -1,0 +1,42 @@
+/**
+ * Runs two measurements A (superloops) and B (its floor) in alternation, ABBA
+ * order so that neither always goes first after the other, and pairs them by
+ * round: the ratio of each round is A/B, and the figure is the median of those
+ * ratios. Paired ratios cancel most of the machine's drift (another process
+ * waking up slows both halves of a round, not just one).
+ */
+import { pairRatios } from './stats.mjs';
+
+/**
+ * @param {{
+ *   rounds: number,
+ *   warmup?: number,
+ *   a: (round: number) => Promise<number>,
+ *   b: (round: number) => Promise<number>,
+ *   onRound?: (round: number, a: number, b: number) => void,
+ * }} options
+ * @returns {Promise<{ a: number[], b: number[], ratios: number[] }>}
+ */
+export async function paired({ rounds, warmup = 1, a, b, onRound }) {
+  for (let i = 0; i < warmup; i++) {
+    await a(-1 - i);
+    await b(-1 - i);
+  }
+  const as = [];
+  const bs = [];
+  for (let round = 0; round < rounds; round++) {
+    let av;
+    let bv;
+    if (round % 2 === 0) {
+      av = await a(round);
+      bv = await b(round);
+    } else {
+      bv = await b(round);
+      av = await a(round);
+    }
+    as.push(av);
+    bs.push(bv);
+    onRound?.(round, av, bv);
+  }
+  return { a: as, b: bs, ratios: pairRatios(as, bs) };
+}

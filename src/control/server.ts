@@ -1,0 +1,186 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { ErrorCodes, SuperloopsError } from '../errors.js';
+import { codeOf } from './error-response.js';
+import { INTERNAL_ERROR_CODE } from './protocol.js';
+import { readBody, tooLarge } from './read-body.js';
+import { answerClientError, endRaw, send, sendError } from './respond.js';
+import { badRequest, matchRoute, parseBody, parseLoopName, routeList, type Route } from './routes.js';
+import { claimSocketPath, listenOwnerOnly, removeSocketFile } from './socket-file.js';
+import type { ControlTarget } from './target.js';
+
+/** Bounds on what one client can cost the daemon. */
+export interface ControlLimits {
+  /** A larger request body gets 413. @default 65536 */
+  maxBodyBytes: number;
+  /** Time to receive a request's headers; slower gets 408. Capped at `requestTimeoutMs`. @default 10000 */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, headers and body; slower gets 408. @default 10000 */
+  requestTimeoutMs: number;
+  /** A connection silent this long, with no command running on it, is closed. @default 10000 */
+  idleTimeoutMs: number;
+  /** Connections beyond this many are closed as soon as they are accepted. @default 64 */
+  maxConnections: number;
+}
+
+export const defaultControlLimits: Readonly<ControlLimits> = Object.freeze({
+  maxBodyBytes: 64 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 10_000,
+  idleTimeoutMs: 10_000,
+  maxConnections: 64,
+});
+
+export interface ControlServerOptions {
+  socketPath: string;
+  target: ControlTarget;
+  logger: Logger;
+  limits?: Partial<ControlLimits>;
+}
+
+export interface ControlServer {
+  /** The socket file's path, as given. */
+  readonly path: string;
+  /** Stops listening, destroys open connections and removes the socket file. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the control API (HTTP/1.1, JSON bodies) on a Unix socket. Nothing a
+ * client sends can throw out of here: every request runs inside one catch,
+ * and malformed HTTP goes through 'clientError'. Both answer with a JSON error.
+ * Rejects with SL_ERR_SOCKET_IN_USE if a live daemon holds `socketPath` or it
+ * is not a socket; a stale socket file (nobody accepting) is replaced.
+ */
+export async function listenControl(options: ControlServerOptions): Promise<ControlServer> {
+  const { socketPath, target, logger } = options;
+  const limits = { ...defaultControlLimits, ...options.limits };
+  const headersTimeoutMs = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
+  const server = http.createServer({
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: headersTimeoutMs,
+    // Node checks the two timeouts above only this often (30 s by default), so a
+    // slow client would otherwise hold its connection several times longer.
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 4))),
+    // Over a Unix socket the Host header means nothing; raw clients may omit it.
+    requireHostHeader: false,
+  });
+  server.maxConnections = limits.maxConnections;
+
+  const sockets = new Set<Socket>();
+  /** Requests being handled per connection: an idle timeout must not cut off a stop waiting out its grace period. */
+  const busy = new Map<Socket, number>();
+
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      busy.delete(socket);
+    });
+  });
+  server.setTimeout(limits.idleTimeoutMs);
+  server.on('timeout', (socket: Socket) => {
+    if (!busy.has(socket)) socket.destroy();
+  });
+  server.on('drop', () => logger.debug({ maxConnections: limits.maxConnections }, 'Control connection dropped: too many connections'));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, logger));
+  // Without these Node answers an unknown Expect with an empty 417 and hangs up on
+  // CONNECT; every refusal here is JSON. (No 'upgrade' listener: without one, Node
+  // serves an Upgrade request as an ordinary request, which is what we want.)
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    sendError(res, badRequest(`unsupported Expect header ${JSON.stringify(String(req.headers.expect).slice(0, 100))}`, undefined, 417));
+  });
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) =>
+    endRaw(socket, 405, 'the control API does not tunnel (CONNECT); see docs/control-api.md for its routes', ErrorCodes.NOT_FOUND),
+  );
+  // Refuse an oversized body before the client sends it, instead of inviting it with 100 Continue.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length'] ?? 0) > limits.maxBodyBytes) sendError(res, tooLarge(limits.maxBodyBytes));
+    else {
+      res.writeContinue();
+      server.emit('request', req, res);
+    }
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const n = (busy.get(socket) ?? 1) - 1;
+      if (n > 0) busy.set(socket, n);
+      else busy.delete(socket);
+    });
+    handle(req, res, target, logger, limits.maxBodyBytes).catch((err: unknown) => {
+      // handle() answers every error itself; reaching here is a bug in it.
+      logger.error({ err }, 'Control request failed');
+      res.destroy();
+    });
+  });
+
+  await claimSocketPath(socketPath);
+  const ino = await listenOwnerOnly(server, socketPath);
+  server.on('error', (err) => logger.error({ err, socket: socketPath }, 'Control server error'));
+  logger.debug({ socket: socketPath }, 'Control API listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    path: socketPath,
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const socket of sockets) socket.destroy();
+        await closed;
+        await removeSocketFile(socketPath, ino);
+      })();
+      return closing;
+    },
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, target: ControlTarget, logger: Logger, maxBodyBytes: number): Promise<void> {
+  const began = performance.now();
+  const match = matchRoute(req.method ?? '', req.url ?? '');
+  const route: Route | undefined = match.kind === 'route' ? match.route : undefined;
+  const rawName = match.kind === 'route' ? match.rawName : undefined;
+  let outcome = 'ok';
+  try {
+    if (match.kind === 'none') {
+      throw new SuperloopsError(ErrorCodes.NOT_FOUND, `no route ${req.method} ${truncate(req.url ?? '')}; the routes are: ${routeList()}`);
+    }
+    if (match.kind === 'wrong-method') {
+      throw new SuperloopsError(ErrorCodes.NOT_FOUND, `${req.method} is not allowed on ${truncate(req.url ?? '')}; use ${match.allow.join(' or ')}`, {
+        details: { httpStatus: 405, allow: match.allow },
+      });
+    }
+    const body = await readBody(req, maxBodyBytes);
+    const name = rawName === undefined ? '' : parseLoopName(rawName);
+    const { force } = parseBody(match.route, body);
+    const result = await match.route.run(target, { name, force });
+    const after = match.route.afterResponse;
+    if (after !== undefined) {
+      // 'close' comes after the answer is flushed, and also if the client is
+      // already gone: a shutdown asked for is done even if nobody hears the answer.
+      res.once('close', () => {
+        try {
+          after(target);
+        } catch (err) {
+          logger.error({ err, verb: match.route.verb }, 'Control command failed after its response');
+        }
+      });
+    }
+    send(res, match.route.status, { result }, {});
+  } catch (err) {
+    outcome = codeOf(err) ?? INTERNAL_ERROR_CODE;
+    if (outcome === INTERNAL_ERROR_CODE) logger.error({ err, verb: route?.verb }, 'Control request failed');
+    sendError(res, err);
+  } finally {
+    const entry = { verb: route?.verb, loop: rawName === undefined ? undefined : truncate(rawName), outcome, durationMs: Math.round(performance.now() - began) };
+    if (route?.mutating) logger.info(entry, 'Control command');
+    else logger.debug({ ...entry, method: req.method, url: truncate(req.url ?? '') }, 'Control request');
+  }
+}
+
+function truncate(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}
