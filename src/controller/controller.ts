@@ -132,8 +132,9 @@ export class LoopController extends TypedEmitter<ControllerEvents> {
   /** Stops the loop and forgets it. */
   async removeLoop(name: string): Promise<void> {
     const loop = this.getLoop(name);
-    await loop.stop();
+    // Forgotten first, so that no new command finds it while it stops.
     this.#loops.delete(name);
+    await loop.remove();
     loop.removeAllListeners();
     this.emit('loopRemoved', { loop: name });
   }

@@ -39,8 +39,9 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     }, daemon.manifest.controller.shutdownTimeoutMs + 5000);
     hardDeadline.unref();
     const report = await daemon.close();
-    logger.info({ ...report, exitCode: code }, 'Stopped');
-    process.exit(report.timedOut && code === ExitCodes.OK ? ExitCodes.FORCED : code);
+    const exitCode = report.timedOut && code === ExitCodes.OK ? ExitCodes.FORCED : code;
+    logger.info({ ...report, exitCode }, 'Stopped');
+    process.exit(exitCode);
   };
 
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -103,6 +103,8 @@ export class Loop extends TypedEmitter<LoopEvents> {
   readonly #watchdog: Watchdog;
 
   #state: LoopState = 'stopped';
+  /** Removed from its controller: no command may start it again. */
+  #removed = false;
   /** The seed's `running`: the loop is meant to run (set by start, cleared by stop). */
   #running = false;
   #current: Generation | undefined;
@@ -262,7 +264,7 @@ export class Loop extends TypedEmitter<LoopEvents> {
       }
       await restart;
       this.#budget.reset();
-      if (!wanted) return undefined;
+      if (!wanted || this.#removed) return undefined;
       this.#running = true;
       return this.#spawn();
     });
@@ -271,6 +273,16 @@ export class Loop extends TypedEmitter<LoopEvents> {
   /** Reports a failure from outside the loop (fault injection: `ctl failure`). */
   failure(): void {
     this.#recordFailure('reported', undefined, this.#current?.number ?? this.generation);
+  }
+
+  /**
+   * Stops the loop for good, for `controller.removeLoop`. A command that found
+   * this handle before it was removed and is queued behind the stop must not
+   * start a worker nobody supervises any more: from now on starts are refused.
+   */
+  remove(): Promise<StopResult> {
+    this.#removed = true;
+    return this.stop();
   }
 
   // ── internals ────────────────────────────────────────────────────────────
@@ -283,6 +295,12 @@ export class Loop extends TypedEmitter<LoopEvents> {
   }
 
   async #spawn(): Promise<StartResult> {
+    if (this.#removed) {
+      this.#running = false;
+      throw new SuperloopsError(ErrorCodes.LOOP_NOT_FOUND, `loop ${this.name} was removed (by a reload or removeLoop); it cannot be started again`, {
+        details: { loop: this.name },
+      });
+    }
     const number = this.#nextGeneration;
     this.#setState('starting');
     let moduleUrl: string;

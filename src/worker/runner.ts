@@ -71,7 +71,8 @@ const context: LoopContext = {
   name: data.name,
   generation: data.generation,
   threadName: `${data.name}_${data.generation}`,
-  options: data.options,
+  // A loop without options in its spec still gets an object, so `this.options.x` never throws.
+  options: data.options ?? {},
   logger: createLoopLogger(post, data.logLevel),
   signal: abort.signal,
   failure: () => post({ type: 'failure', kind: 'reported' }),
