@@ -37,7 +37,13 @@ const TABLE_START = '<!-- bench:table:start -->';
 const TABLE_END = '<!-- bench:table:end -->';
 
 async function main() {
-  const args = parseBenchArgs(process.argv.slice(2), SCENARIOS.map((s) => s.id));
+  let args;
+  try {
+    args = parseBenchArgs(process.argv.slice(2), SCENARIOS.map((s) => s.id));
+  } catch (err) {
+    process.stderr.write(`bench: ${err.message}\n`);
+    return 2;
+  }
   if (args.help) {
     process.stdout.write(`usage: node bench/run.mjs [--quick] [--only ${SCENARIOS.map((s) => s.id).join(',')}] [--out file]\n`);
     return 0;

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import {
+  CTL_LOGS_WRITTEN,
   CTL_STOP,
   CTL_WORDS,
   CYCLE_BUCKETS_S,
@@ -104,9 +105,9 @@ export class Generation {
     this.worker = new Worker(RUNNER, {
       workerData,
       name: this.threadName,
-      // Not the parent's flags (a daemon started with --input-type or --inspect would break
-      // or expose every worker); source maps so stack traces name the user's .ts lines.
-      execArgv: ['--enable-source-maps'],
+      // Not the parent's flags: a daemon started with --input-type or --inspect would break
+      // or expose every worker. (The runner turns source maps on for the user's module.)
+      execArgv: [],
       // The worker's console output becomes log lines, so stdout stays one JSON record per line.
       stdout: true,
       stderr: true,
@@ -136,6 +137,9 @@ export class Generation {
       case 'log': {
         const log = this.logger[message.level].bind(this.logger) as (obj: object, msg?: string) => void;
         log(message.obj ?? {}, message.msg);
+        // Written: let a worker waiting on its log backlog go on.
+        Atomics.add(this.#ctl, CTL_LOGS_WRITTEN, 1);
+        Atomics.notify(this.#ctl, CTL_LOGS_WRITTEN);
         return;
       }
       case 'started':

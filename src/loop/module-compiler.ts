@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -35,9 +35,12 @@ export class ModuleCompiler {
   readonly dir: string;
   #cache = new Map<string, Compiled>();
   #esbuild: Promise<typeof import('esbuild')> | undefined;
+  #building = 0;
+  #idleTimer: NodeJS.Timeout | undefined;
 
   constructor(dir?: string) {
-    this.dir = dir ?? mkdtempSync(path.join(tmpdir(), 'superloops-'));
+    if (dir === undefined) sweepAbandonedDirs();
+    this.dir = dir ?? mkdtempSync(path.join(tmpdir(), `superloops-${process.pid}-`));
   }
 
   /** Returns the file: URL of the compiled module. Throws SL_ERR_MODULE_INVALID with the reason. */
@@ -54,6 +57,8 @@ export class ModuleCompiler {
     if (cached !== undefined && unchanged(cached)) return pathToFileURL(cached.file).href;
 
     const esbuild = await (this.#esbuild ??= import('esbuild'));
+    clearTimeout(this.#idleTimer);
+    this.#building++;
     let result;
     try {
       result = await esbuild.build({
@@ -74,6 +79,8 @@ export class ModuleCompiler {
         ? messages.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text)).join('; ')
         : String(err);
       throw invalid(source, `it does not compile: ${detail}`, err);
+    } finally {
+      if (--this.#building === 0) this.#stopServiceWhenIdle(esbuild);
     }
     const text = result.outputFiles[0]!.text;
     const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -95,10 +102,47 @@ export class ModuleCompiler {
     return pathToFileURL(file).href;
   }
 
+  /**
+   * esbuild keeps a service process that pings us every second; an idle daemon
+   * must cost nothing, so stop it a moment after the last build. The next
+   * build starts it again (about 100 ms, only when a module changed).
+   */
+  #stopServiceWhenIdle(esbuild: typeof import('esbuild')): void {
+    this.#idleTimer = setTimeout(() => {
+      if (this.#building === 0) void esbuild.stop();
+    }, 1000);
+    this.#idleTimer.unref();
+  }
+
   /** Removes the compiled files; a later compile() starts afresh. */
   dispose(): void {
+    clearTimeout(this.#idleTimer);
     rmSync(this.dir, { recursive: true, force: true });
     this.#cache.clear();
+  }
+}
+
+/** Removes the compile directories of processes that died without cleaning up (a SIGKILLed daemon). */
+function sweepAbandonedDirs(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = /^superloops-(\d+)-/.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid || isAlive(Number(pid))) continue;
+    rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
   }
 }
 

@@ -6,7 +6,16 @@
 
 /** Int32 control words, written by the main thread, read by the worker between cycles. */
 export const CTL_STOP = 0; // 1 = a stop was requested: finish the current cycle and end
+export const CTL_LOGS_WRITTEN = 1; // log lines of this worker the supervisor has written (wraps at 2^32)
 export const CTL_WORDS = 2;
+
+/**
+ * How many log lines a worker may have sent and the supervisor not yet written.
+ * Past it the worker's logger waits: a loop logging faster than stdout takes
+ * lines would otherwise grow the supervisor's queue without bound and keep its
+ * thread busy draining it, deaf to signals and commands.
+ */
+export const LOG_BACKLOG_MAX = 2048;
 
 /**
  * Float64 statistics, written only by the worker (one writer, so plain stores

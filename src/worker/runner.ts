@@ -11,7 +11,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import {
+  CTL_LOGS_WRITTEN,
   CTL_STOP,
+  LOG_BACKLOG_MAX,
   CYCLE_BUCKETS_S,
   STAT_BUCKETS,
   STAT_CYCLES,
@@ -67,13 +69,25 @@ function sleep(ms: number): Promise<void> {
   });
 }
 
+let logsPosted = 0;
+/** Posts a log record, first waiting (bounded, and not once a stop is asked) while the supervisor is too far behind. */
+function postLog(message: RunnerMessage): void {
+  for (;;) {
+    const written = Atomics.load(ctl, CTL_LOGS_WRITTEN);
+    if (((logsPosted - written) | 0) < LOG_BACKLOG_MAX || stopRequested()) break;
+    Atomics.wait(ctl, CTL_LOGS_WRITTEN, written, 100);
+  }
+  post(message);
+  logsPosted = (logsPosted + 1) | 0;
+}
+
 const context: LoopContext = {
   name: data.name,
   generation: data.generation,
   threadName: `${data.name}_${data.generation}`,
   // A loop without options in its spec still gets an object, so `this.options.x` never throws.
   options: data.options ?? {},
-  logger: createLoopLogger(post, data.logLevel),
+  logger: createLoopLogger(postLog, data.logLevel),
   signal: abort.signal,
   failure: () => post({ type: 'failure', kind: 'reported' }),
   stop: () => {
@@ -95,6 +109,9 @@ function end(): never {
 async function load(): Promise<SuperLoop> {
   let mod: { default?: unknown };
   try {
+    // Source maps for the user's module only (its stack traces then name their .ts lines);
+    // enabling them for the whole worker makes every start read the runtime's maps too.
+    process.setSourceMapsEnabled(true);
     mod = (await import(data.moduleUrl)) as { default?: unknown };
   } catch (err) {
     post({ type: 'load-error', error: toErrorRecord(err) });
