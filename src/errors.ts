@@ -16,8 +16,6 @@ export const ErrorCodes = {
   LOOP_EXISTS: 'SL_ERR_LOOP_EXISTS',
   /** The controller gave up (too many resets in the window) and takes no more commands. */
   CONTROLLER_GAVE_UP: 'SL_ERR_CONTROLLER_GAVE_UP',
-  /** The controller is stopping or stopped. */
-  CONTROLLER_STOPPED: 'SL_ERR_CONTROLLER_STOPPED',
   /** Another daemon holds the control socket. */
   SOCKET_IN_USE: 'SL_ERR_SOCKET_IN_USE',
   /** The health and metrics listener cannot listen on its host and port. */
@@ -30,6 +28,8 @@ export const ErrorCodes = {
   NOT_FOUND: 'SL_ERR_NOT_FOUND',
   /** A worker did not end even after terminate() (blocked in a synchronous native call). */
   UNKILLABLE: 'SL_ERR_UNKILLABLE',
+  /** Something failed that is not one of the above: a bug; the daemon log has the details. */
+  INTERNAL: 'SL_ERR_INTERNAL',
   /** An operation did not finish within its deadline. */
   TIMEOUT: 'SL_ERR_TIMEOUT',
 } as const;

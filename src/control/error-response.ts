@@ -8,7 +8,6 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCodes.BAD_REQUEST]: 400,
   [ErrorCodes.CONFIG_INVALID]: 422,
   [ErrorCodes.CONTROLLER_GAVE_UP]: 409,
-  [ErrorCodes.CONTROLLER_STOPPED]: 409,
 };
 
 export interface ErrorResponse {

@@ -1,3 +1,4 @@
+import { ErrorCodes } from '../errors.js';
 /**
  * The wire format of the control API, shared by the server and the client.
  * Types and constants only: the CLI imports this, and must stay light.
@@ -15,7 +16,7 @@ export const LOOP_NAME_RULE = 'a letter, then up to 63 letters, digits, "_", "."
  * The code of an error the daemon did not expect (a bug, not a refusal). It is
  * a wire code only: nothing throws it, so it is not in the SuperloopsError catalog.
  */
-export const INTERNAL_ERROR_CODE = 'SL_ERR_INTERNAL';
+export const INTERNAL_ERROR_CODE = ErrorCodes.INTERNAL;
 
 /** The body of every 4xx and 5xx response. */
 export interface ErrorBody {

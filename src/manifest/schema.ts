@@ -1,3 +1,4 @@
+import { LOOP_NAME_PATTERN } from '../control/protocol.js';
 import { z } from 'zod';
 import { describeValue } from './describe-value.js';
 import { duration } from './duration.js';
@@ -60,8 +61,8 @@ function mapping<T extends z.core.$ZodLooseShape>(shape: T, what: string) {
   });
 }
 
-/** Thread names and control URLs are built from loop names, hence the narrow alphabet. */
-export const LOOP_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+/** Thread names and control URLs are built from loop names, hence the narrow alphabet; one rule, shared with the control API. */
+export const LOOP_NAME = LOOP_NAME_PATTERN;
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
