@@ -16,7 +16,6 @@ await build({
     runner: 'src/worker/runner.ts',
     'task-runner': 'src/worker/task-runner.ts',
     superloopsd: 'src/cli/superloopsd.ts',
-    superloops: 'src/cli/superloops.ts',
   },
   outdir: 'dist',
   bundle: true,
@@ -27,6 +26,19 @@ await build({
   packages: 'external',
   sourcemap: true,
   chunkNames: 'chunk-[hash]',
+  logLevel: 'warning',
+});
+
+// The ctl client: one self-contained CommonJS file, its few dependencies bundled in,
+// because loading a chain of ES modules costs more than the whole round trip.
+await build({
+  entryPoints: ['src/cli/superloops.ts'],
+  outfile: 'dist/superloops.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
   logLevel: 'warning',
 });
 

@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/superloops.js';
+// CommonJS and one self-contained bundle: `superloops ctl` must start within a few ms of a bare node.
+require('../dist/superloops.cjs');

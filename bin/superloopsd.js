@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/superloopsd.js';
+import('../dist/superloopsd.js');

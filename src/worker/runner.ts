@@ -38,7 +38,7 @@ const YIELD_EVERY_MS = 20;
 const FAST_CYCLE_MS = 0.02;
 const FAST_BATCH = 64;
 /** How often the worker's heap use is written for the supervisor. */
-const HEAP_SAMPLE_MS = 1000;
+const HEAP_SAMPLE_MS = 5000;
 /** The longest pause after consecutive failed cycles. */
 const MAX_FAILED_CYCLE_PAUSE_MS = 1000;
 const BUCKET_LIMITS_MS = CYCLE_BUCKETS_S.map((s) => s * 1000);
