@@ -1,32 +1,38 @@
 // Builds dist/: the library entry, the light entry loop modules import, the
 // worker runners and the two CLIs. Dependencies stay external (installed with
-// the package); shared code is split into chunks beside the entries, so every
-// entry and chunk sits in dist/ and `new URL('./runner.js', import.meta.url)`
-// finds the runner from any of them.
+// the package). Every entry and chunk sits in dist/, so
+// `new URL('./runner.js', import.meta.url)` finds the runner from any of them.
 import { build } from 'esbuild';
 import { copyFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 rmSync('dist', { recursive: true, force: true });
 
-await build({
-  entryPoints: {
-    index: 'src/index.ts',
-    loop: 'src/worker/public.ts',
-    runner: 'src/worker/runner.ts',
-    'task-runner': 'src/worker/task-runner.ts',
-    superloopsd: 'src/cli/superloopsd.ts',
-  },
+const common = {
   outdir: 'dist',
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   packages: 'external',
   sourcemap: true,
-  chunkNames: 'chunk-[hash]',
   logLevel: 'warning',
+};
+
+await build({
+  ...common,
+  entryPoints: { index: 'src/index.ts', superloopsd: 'src/cli/superloopsd.ts' },
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
+});
+
+// What runs in every worker: each one file with nothing shared, because every
+// extra ES module a worker loads is an extra file read and compile at every
+// start (a global reset of 100 loops starts 100 workers). Copies of the
+// SuperLoop class are told apart by brand (Symbol.for), not by identity.
+await build({
+  ...common,
+  entryPoints: { loop: 'src/worker/public.ts', runner: 'src/worker/runner.ts', 'task-runner': 'src/worker/task-runner.ts' },
 });
 
 // The ctl client: one self-contained CommonJS file, its few dependencies bundled in,
@@ -40,7 +46,28 @@ await build({
   target: 'node20',
   minify: true,
   logLevel: 'warning',
+  plugins: [lazyChildProcess()],
 });
+
+/**
+ * commander requires node:child_process at load, for executable subcommands,
+ * which ctl has none of; that load is a tenth of `ctl status`. Hand commander
+ * a stand-in that loads the real module on first use.
+ */
+function lazyChildProcess() {
+  return {
+    name: 'lazy-child-process',
+    setup(b) {
+      b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+        args.namespace === 'lazy' ? undefined : { path: 'child_process', namespace: 'lazy' },
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+        contents: "let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });",
+        loader: 'js',
+      }));
+    },
+  };
+}
 
 // The manifest's JSON Schema for editors (generated from the zod schema by `npm run schema`).
 copyFileSync('schema/manifest.schema.json', 'dist/manifest.schema.json');

@@ -1,8 +1,12 @@
-import http from 'node:http';
+import net from 'node:net';
 import { ErrorCodes, SuperloopsError } from '../errors.js';
 
-// Loaded by the `superloops` CLI, which must start fast: node:http and the
-// error catalog only (type-only imports are fine; they vanish at build).
+// Loaded by the `superloops` CLI, which must start fast. It speaks HTTP/1.1 on
+// a bare socket rather than through node:http: loading node:http and its agent
+// took a fifth of a `ctl status`. That is safe because it only ever talks to
+// our own server, which always sends Content-Length and closes on
+// `Connection: close`; any other answer is "not a superloops daemon".
+// (Type-only imports are fine; they vanish at build.)
 
 export interface ControlResponse {
   status: number;
@@ -26,18 +30,28 @@ const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
  */
 export function request(socketPath: string, method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<ControlResponse> {
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const payload = body === undefined ? '' : JSON.stringify(body);
+  const requestHead =
+    `${method} ${path} HTTP/1.1\r\nHost: superloops\r\n` +
+    // One connection per request: nothing pooled keeps the CLI alive after its answer.
+    'Connection: close\r\n' +
+    (body === undefined ? '' : `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n`) +
+    '\r\n';
   return new Promise((resolve, reject) => {
-    const req = http.request({
-      socketPath,
-      method,
-      path,
-      // A fresh connection per request: nothing pooled keeps the CLI alive after its answer.
-      agent: false,
-      headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-    });
+    const socket = net.createConnection(socketPath);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (err: unknown, response?: ControlResponse): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (response) resolve(response);
+      else reject(err instanceof SuperloopsError ? err : connectionError(socketPath, err as NodeJS.ErrnoException));
+    };
     const timer = setTimeout(() => {
-      req.destroy(
+      settle(
         new SuperloopsError(
           ErrorCodes.TIMEOUT,
           `no answer from the daemon at ${socketPath} within ${timeoutMs} ms; the command may still be running — check with superloops ctl status, or pass a larger --timeout`,
@@ -45,32 +59,55 @@ export function request(socketPath: string, method: string, path: string, body?:
         ),
       );
     }, timeoutMs);
-    const fail = (err: unknown): void => {
-      clearTimeout(timer);
-      reject(err instanceof SuperloopsError ? err : connectionError(socketPath, err as NodeJS.ErrnoException));
+    socket.once('error', settle);
+    // Not end(): the server takes a half-closed connection for a client that went away.
+    socket.once('connect', () => socket.write(requestHead + payload));
+    let head: Head | undefined;
+    const finish = (): void => {
+      if (head === undefined || size < head.bodyStart + head.length) return;
+      const text = Buffer.concat(chunks).toString('utf8', head.bodyStart, head.bodyStart + head.length);
+      try {
+        settle(undefined, { status: head.status, body: JSON.parse(text) });
+      } catch {
+        settle(notOurs(socketPath, `HTTP ${head.status} with a body that is not JSON`));
+      }
     };
-    req.once('error', fail);
-    req.once('response', (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_RESPONSE_BYTES) req.destroy(notOurs(socketPath, `an answer over ${MAX_RESPONSE_BYTES} bytes`));
-        else chunks.push(chunk);
-      });
-      res.once('error', fail);
-      res.once('end', () => {
-        clearTimeout(timer);
-        const text = Buffer.concat(chunks).toString('utf8');
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
-        } catch {
-          reject(notOurs(socketPath, `HTTP ${res.statusCode} with a body that is not JSON`));
-        }
-      });
+    socket.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_RESPONSE_BYTES) return settle(notOurs(socketPath, `an answer over ${MAX_RESPONSE_BYTES} bytes`));
+      chunks.push(chunk);
+      if (head === undefined) {
+        const parsed = parseHead(Buffer.concat(chunks));
+        if (typeof parsed === 'string') return settle(notOurs(socketPath, parsed));
+        head = parsed;
+      }
+      finish();
     });
-    req.end(payload);
+    socket.once('end', () => {
+      if (size === 0) settle(Object.assign(new Error('the connection was closed'), { code: 'ECONNRESET' }));
+      else settle(notOurs(socketPath, 'a cut-off answer'));
+    });
   });
+}
+
+interface Head {
+  status: number;
+  /** Where the body starts in the answer's bytes, and how long it is. */
+  bodyStart: number;
+  length: number;
+}
+
+/** The status line and Content-Length, undefined until the head is whole, or what is wrong with it. */
+function parseHead(data: Buffer): Head | undefined | string {
+  const headEnd = data.indexOf('\r\n\r\n');
+  if (headEnd === -1) return data.length > 64 * 1024 ? 'a head over 64 KiB' : undefined;
+  const lines = data.subarray(0, headEnd).toString('latin1').split('\r\n');
+  const status = /^HTTP\/1\.[01] (\d{3}) /.exec(lines[0]!);
+  if (!status) return 'something that is not HTTP';
+  const lengthLine = lines.find((line) => /^content-length:/i.test(line));
+  const length = lengthLine === undefined ? NaN : Number(lengthLine.slice(lengthLine.indexOf(':') + 1).trim());
+  if (!Number.isSafeInteger(length) || length < 0) return `HTTP ${status[1]} without a Content-Length`;
+  return { status: Number(status[1]), bodyStart: headEnd + 4, length };
 }
 
 function connectionError(socketPath: string, err: NodeJS.ErrnoException): SuperloopsError {

@@ -39,9 +39,13 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, lo
     socket.destroy();
     return;
   }
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') endRaw(socket, 408, 'the request was not received in time; send the whole request promptly');
-  else if (err.code === 'HPE_HEADER_OVERFLOW') endRaw(socket, 431, 'the request headers are too large');
+  if (err.code === 'HPE_HEADER_OVERFLOW') endRaw(socket, 431, 'the request headers are too large');
   else endRaw(socket, 400, `malformed HTTP request (${err.code ?? 'parse error'}); send HTTP/1.1 with a JSON body`);
+}
+
+/** A request that did not arrive in time (see enforceDeadlines): 408, and the connection closed. */
+export function endTimedOut(socket: Duplex): void {
+  endRaw(socket, 408, 'the request was not received in time; send the whole request promptly');
 }
 
 /** A JSON error written straight to the socket, which is then closed (the HTTP parser has lost its place). */

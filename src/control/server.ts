@@ -2,11 +2,12 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { enforceDeadlines, withoutNodeDeadlines } from '../http/request-deadlines.js';
 import { ErrorCodes, SuperloopsError } from '../errors.js';
 import { codeOf } from './error-response.js';
 import { INTERNAL_ERROR_CODE } from './protocol.js';
 import { readBody, tooLarge } from './read-body.js';
-import { answerClientError, endRaw, send, sendError } from './respond.js';
+import { answerClientError, endRaw, endTimedOut, send, sendError } from './respond.js';
 import { badRequest, matchRoute, parseBody, parseLoopName, routeList, type Route } from './routes.js';
 import { claimSocketPath, listenOwnerOnly, removeSocketFile } from './socket-file.js';
 import type { ControlTarget } from './target.js';
@@ -59,14 +60,11 @@ export async function listenControl(options: ControlServerOptions): Promise<Cont
   const limits = { ...defaultControlLimits, ...options.limits };
   const headersTimeoutMs = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
   const server = http.createServer({
-    requestTimeout: limits.requestTimeoutMs,
-    headersTimeout: headersTimeoutMs,
-    // Node checks the two timeouts above only this often (30 s by default), so a
-    // slow client would otherwise hold its connection several times longer.
-    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 4))),
+    ...withoutNodeDeadlines,
     // Over a Unix socket the Host header means nothing; raw clients may omit it.
     requireHostHeader: false,
   });
+  enforceDeadlines(server, { headersTimeoutMs, requestTimeoutMs: limits.requestTimeoutMs }, endTimedOut);
   server.maxConnections = limits.maxConnections;
 
   const sockets = new Set<Socket>();

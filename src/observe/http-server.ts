@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { enforceDeadlines, withoutNodeDeadlines } from '../http/request-deadlines.js';
 import type { LoopController } from '../controller/controller.js';
 import { ErrorCodes } from '../errors.js';
 import { liveness, readiness } from './health.js';
@@ -34,11 +35,6 @@ export interface HttpListener {
 // bounds below only stop slow or idle clients from holding sockets.
 /** An idle keep-alive connection is closed after this (Prometheus reuses its connection between scrapes when it can). */
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
-/**
- * How often Node checks the headers and request timeouts. Its default (30 s)
- * would let a slow client stay several times longer than the timeout says.
- */
-const TIMEOUT_CHECK_MAX_INTERVAL_MS = 1_000;
 const MAX_HEADER_BYTES = 8 * 1024;
 /** close() waits this long for requests in flight before cutting their connections. */
 const CLOSE_GRACE_MS = 2_000;
@@ -105,15 +101,12 @@ export async function listenHttp(options: HttpOptions): Promise<HttpListener> {
 
   const headersTimeout = options.headersTimeoutMs ?? 5_000;
   const requestTimeout = Math.max(options.requestTimeoutMs ?? 10_000, headersTimeout);
-  const server = createServer(
-    {
-      headersTimeout,
-      requestTimeout,
-      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MAX_INTERVAL_MS, Math.ceil(headersTimeout / 4)),
-      maxHeaderSize: MAX_HEADER_BYTES,
-    },
-    (req, res) => void respond(req, res),
-  );
+  const server = createServer({ ...withoutNodeDeadlines, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void respond(req, res));
+  enforceDeadlines(server, { headersTimeoutMs: headersTimeout, requestTimeoutMs: requestTimeout }, (socket) => {
+    // As Node answers a request that timed out; a probe that slow is gone anyway.
+    socket.end('HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    socket.once('finish', () => socket.destroy());
+  });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.maxConnections = options.maxConnections ?? 64;
   let dropped = 0;

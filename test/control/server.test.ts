@@ -347,6 +347,47 @@ describe('misbehaving clients', () => {
     expect((await get('/v1/status')).status).toBe(200);
   });
 
+  it('a client whose headers arrive but whose body trickles gets 408 once the request timeout is up', async () => {
+    h = await startHarness({ limits: { headersTimeoutMs: 200, requestTimeoutMs: 400 } });
+    const began = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const answer = await rawExchange(h.socketPath, (socket) => {
+      socket.write('POST /v1/loops/Counter/hard-reset HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+      timer = setInterval(() => socket.writable && socket.write(' '), 20);
+    });
+    clearInterval(timer);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    // Past the headers deadline (the headers were in time), cut at the request deadline.
+    expect(Date.now() - began).toBeGreaterThanOrEqual(390);
+    expect(h.target.calls).toEqual([]);
+    expect((await get('/v1/status')).status).toBe(200);
+  });
+
+  it('a command that outlasts the request timeout still gets its answer', async () => {
+    h = await startHarness({ spinnerGraceMs: 600, limits: { headersTimeoutMs: 150, requestTimeoutMs: 150 } });
+    const res = await post('/v1/loops/Spinner/hard-reset');
+    expect(res.json).toEqual({ result: { started: true, generation: 1 } });
+  });
+
+  it('a kept-alive connection is served request after request, and leaves no timer behind when it closes', async () => {
+    h = await startHarness({ limits: { headersTimeoutMs: 300, requestTimeoutMs: 300 } });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const socket = net.connect(h.socketPath);
+    await once(socket, 'connect');
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+    const answers = () => text.match(/HTTP\/1\.1 200 /g)?.length ?? 0;
+    for (let i = 1; i <= 3; i++) {
+      socket.write('GET /v1/status HTTP/1.1\r\n\r\n');
+      await waitFor(() => answers() === i, { what: `answer ${i} on the kept-alive connection` });
+    }
+    // Idle past the headers deadline: a kept-alive connection waiting for its next request gets 408 and is closed.
+    await once(socket, 'close');
+    expect(text).toMatch(/HTTP\/1\.1 408 /);
+    await waitFor(() => timers() <= before, { what: 'the connection’s deadline timer to be cleared' });
+  });
+
   it('an idle connection that sends nothing is closed', async () => {
     h = await startHarness({ limits: { headersTimeoutMs: 300, requestTimeoutMs: 300, idleTimeoutMs: 300 } });
     const answer = await rawExchange(h.socketPath, () => {});

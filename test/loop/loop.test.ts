@@ -124,6 +124,8 @@ describe('Loop failures', () => {
     const failure = lines.find((l) => l.msg === 'Failure')!;
     expect(failure).toMatchObject({ kind: 'cycle-error', loop: 'Throws' });
     expect((failure.err as { message: string }).message).toBe('cycle failed on purpose');
+    // Source maps: the stack names the line of the .ts file, not of the compiled bundle.
+    expect((failure.err as { stack: string }).stack).toMatch(/throws-in-cycle\.ts:7:\d+/);
   });
 
   it('a cycle that fails at once every time backs off instead of flooding the supervisor', async () => {
