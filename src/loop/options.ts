@@ -50,8 +50,6 @@ export interface LoopSpec extends Partial<LoopOptions> {
   options?: unknown;
   /** Started by `controller.start()`. @default true */
   autostart?: boolean;
-  /** Values in `options` that must never be logged or shown (secrets from `${VAR}`); `status` shows them as `[redacted]`. */
-  redact?: string[];
 }
 
 export function resolveLoopOptions(spec: Partial<LoopOptions>): LoopOptions {

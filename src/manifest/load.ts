@@ -17,8 +17,6 @@ export type { Problem } from './problems.js';
 export interface ManifestLoop extends LoopSpec {
   /** Absolute path of the loop's module. */
   module: string;
-  /** Values from `${VAR}` used in this loop's `options`. */
-  redact: string[];
   autostart: boolean;
 }
 
@@ -40,7 +38,7 @@ export interface Manifest {
     http?: { host: string; port: number };
   };
   loops: ManifestLoop[];
-  /** Every value that came from ${VAR}; must never be logged or shown. */
+  /** Every value that came from ${VAR}: error messages about the manifest never quote them. */
   secrets: string[];
 }
 
@@ -173,16 +171,10 @@ function toManifest(
   if (c.reset_callback !== undefined) controller.resetCallback = path.resolve(source.dir, c.reset_callback);
   if (c.http !== undefined) controller.http = { host: c.http.host, port: c.http.port };
 
-  const loops = doc.loops.map((loop, index): ManifestLoop => {
-    const redact = unique(
-      source.tree.secrets
-        .filter(({ path: at }) => at[0] === 'loops' && at[1] === index && at[2] === 'options')
-        .map(({ value }) => value),
-    );
+  const loops = doc.loops.map((loop): ManifestLoop => {
     const out: ManifestLoop = {
       name: loop.name,
       module: path.resolve(source.dir, loop.module),
-      redact,
       gracePeriodMs: loop.grace_period,
       maxLoopFailures: loop.max_loop_failures,
       failureWindowMs: loop.failure_window ?? undefined,

@@ -176,7 +176,7 @@ export const loopSchema = mapping(
     options: z
       .unknown()
       .optional()
-      .describe('Any value, handed to the loop as this.options. ${VAR} values used here are redacted from status output.'),
+      .describe('Any value, handed to the loop as this.options. Never shown in status, metrics or the daemon\'s logs: put secrets (${VAR}) here.'),
     ...loopSettingsShape,
   },
   'each loop as a mapping, e.g. - { name: MyLoop, module: ./loops/my-loop.ts }',

@@ -70,7 +70,6 @@ describe('loadManifest: valid manifests', () => {
         {
           name: 'A',
           module: path.join(dir, 'loops', 'a.ts'),
-          redact: [],
           gracePeriodMs: 5000,
           maxLoopFailures: 10,
           failureWindowMs: undefined,
@@ -135,7 +134,6 @@ loops:
       name: 'ApiFeedLoop',
       module: path.join(dir, 'loops', 'b.mjs'),
       options: { url: 'https://example.test/feed', list: [1, 'two'], nested: { deep: true } },
-      redact: [],
       gracePeriodMs: 250,
       maxLoopFailures: 0,
       failureWindowMs: 60_000,
@@ -209,7 +207,6 @@ loops:
       list: ['tok-123456789', 'plain'],
       literal: '${NOT_A_VAR} costs $5',
     });
-    expect(manifest.loops[0]!.redact).toEqual(['tok-123456789']);
     expect(new Set(manifest.secrets)).toEqual(new Set(['warn', 'Feed', 'a.ts', 'tok-123456789']));
   });
 
@@ -243,7 +240,6 @@ loops:
     expect(ok.loops[0]!.gracePeriodMs).toBe(2500);
     // Options go to user code as written: a PIN keeps its leading zero.
     expect(ok.loops[0]!.options).toEqual({ pin: '0123' });
-    expect(ok.loops[0]!.redact).toEqual(['0123']);
   });
 
   it('reports an unset variable by name and place, every one of them', async () => {
