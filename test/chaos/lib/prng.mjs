@@ -1,4 +1,4 @@
-/** mulberry32: a tiny seedable PRNG (the same one the chaotic loop uses). */
+/** mulberry32: a tiny seedable PRNG. The chaotic loop imports it too (bundled into it by the module compiler). */
 export function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {

@@ -1,4 +1,5 @@
 import { SuperLoop } from 'superloops';
+import { mulberry32 } from '../lib/prng.mjs';
 
 /**
  * The faults the chaos soak injects, and what the supervisor must make of each
@@ -41,17 +42,6 @@ export interface ChaoticOptions {
   threadStartFaultRate: number;
   /** Lines in a log burst: [min, max]. */
   burstLines: [number, number];
-}
-
-/** mulberry32: a tiny, fast, seedable PRNG (public domain). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Folds several integers into one 32-bit seed (FNV-1a over the words, then a final avalanche). */
