@@ -22,6 +22,8 @@ export interface ControlLimits {
   requestTimeoutMs: number;
   /** A connection silent this long, with no command running on it, is closed. @default 10000 */
   idleTimeoutMs: number;
+  /** A kept-alive connection with no request this long after its last answer is closed. @default 5000 */
+  keepAliveTimeoutMs: number;
   /** Connections beyond this many are closed as soon as they are accepted. @default 64 */
   maxConnections: number;
 }
@@ -31,6 +33,7 @@ export const defaultControlLimits: Readonly<ControlLimits> = Object.freeze({
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 10_000,
   idleTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
   maxConnections: 64,
 });
 
@@ -64,6 +67,7 @@ export async function listenControl(options: ControlServerOptions): Promise<Cont
     // Over a Unix socket the Host header means nothing; raw clients may omit it.
     requireHostHeader: false,
   });
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   enforceDeadlines(server, { headersTimeoutMs, requestTimeoutMs: limits.requestTimeoutMs }, endTimedOut);
   server.maxConnections = limits.maxConnections;
 

@@ -23,12 +23,14 @@ export const withoutNodeDeadlines: ServerOptions = {
 };
 
 /**
- * Each request's clock starts when its connection opens, or, on a kept-alive
- * connection, when the previous answer has been sent. Headers not in by
+ * A request's clock starts when its connection opens. Headers not in by
  * `headersTimeoutMs`, or the body not in by `requestTimeoutMs`, and
  * `onExpired(socket)` answers (408, as Node would) and closes the connection.
  * A request whose whole body has arrived is never cut off, however long its
- * command runs.
+ * command runs. On a kept-alive connection Node closes it quietly if nothing
+ * comes within `server.keepAliveTimeout` of the last answer, so the next
+ * request gets that long on top of its own deadlines: a timer that fires then
+ * means a request is trickling in, never that a quiet client is answered 408.
  */
 export function enforceDeadlines(server: Server, deadlines: Deadlines, onExpired: (socket: Socket) => void): void {
   const requestTimeoutMs = Math.max(deadlines.requestTimeoutMs, deadlines.headersTimeoutMs);
@@ -40,15 +42,15 @@ export function enforceDeadlines(server: Server, deadlines: Deadlines, onExpired
       if (!clock.socket.destroyed) onExpired(clock.socket);
     }, Math.max(0, ms));
   };
-  const awaitNextRequest = (clock: Clock): void => {
-    clock.startedAt = performance.now();
-    arm(clock, deadlines.headersTimeoutMs);
+  const awaitNextRequest = (clock: Clock, idleMs: number): void => {
+    clock.startedAt = performance.now() + idleMs;
+    arm(clock, idleMs + deadlines.headersTimeoutMs);
   };
 
   server.on('connection', (socket: Socket) => {
     const clock: Clock = { socket, startedAt: 0, timer: undefined, inFlight: 0 };
     clocks.set(socket, clock);
-    awaitNextRequest(clock);
+    awaitNextRequest(clock, 0);
     socket.once('close', () => clearTimeout(clock.timer));
   });
 
@@ -62,13 +64,14 @@ export function enforceDeadlines(server: Server, deadlines: Deadlines, onExpired
       req.once('end', () => clearTimeout(clock.timer));
     }
     res.once('close', () => {
-      if (--clock.inFlight === 0 && !clock.socket.destroyed) awaitNextRequest(clock);
+      if (--clock.inFlight === 0 && !clock.socket.destroyed) awaitNextRequest(clock, server.keepAliveTimeout);
     });
   });
 }
 
 interface Clock {
   socket: Socket;
+  /** When the request being received began (or, after an answer, may begin at the latest). */
   startedAt: number;
   timer: NodeJS.Timeout | undefined;
   /** Requests received and not yet answered: while any is, no headers clock runs. */
