@@ -6,13 +6,13 @@
  * second as the loops do (bench/floors/idle-holder.mjs).
  *
  * Both processes run at once and every window reads both, so each window is a
- * pair taken under the same conditions (idle processes hardly disturb each
- * other; alternating 10 s windows would double the time for no gain). The
- * pairs for 2 and 20 loops run at the same time too, to share the long
- * settling time. CPU time
- * is the sum over threads of /proc/<pid>/task/<tid>/schedstat (ns), for the
- * daemon and its child processes (esbuild's service); utime+stime ticks are
- * kept in results.json as a cross-check.
+ * pair taken under the same conditions. The pairs for 2 and 20 loops run at
+ * the same time too, to share the long settling time. (Each process alone, one
+ * after the other, took 200 s and was no steadier: most of the spread is the
+ * process's own, set by how its workers' wake-ups fall; see BENCHMARKS.md.)
+ * CPU time is the sum over threads of /proc/<pid>/task/<tid>/schedstat (ns),
+ * for the daemon and its child processes (esbuild's service); utime+stime
+ * ticks are kept in results.json as a cross-check.
  */
 import { sleep, nowMs } from '../lib/clock.mjs';
 import { startDaemon } from '../lib/daemon.mjs';
