@@ -29,6 +29,13 @@ export function spawnBare({ sleepMs } = {}) {
   });
 }
 
+/** The floor of one start: a bare worker's spawn → first message, in ms; the worker is then terminated. */
+export async function bareSpawnMs() {
+  const { worker, ms } = await spawnBare();
+  await worker.terminate();
+  return ms;
+}
+
 /**
  * Terminates every worker at once, then, once all are gone, spawns as many
  * bare workers at once; resolves with the new workers and the time from the

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { pino } from 'pino';
 import { LIBRARY } from './paths.mjs';
+import { waitFor } from './wait-for.mjs';
 
 /** @param {string} dir @param {object} [options] more ControllerOptions */
 export async function newController(dir, options = {}) {
@@ -25,6 +26,17 @@ export async function newController(dir, options = {}) {
 export function stampsOf(sab) {
   const view = new Float64Array(sab);
   return { firstCycleAt: view[0], generation: view[1], crashAt: view[2] };
+}
+
+/** Resolves with the stamps once generation `generation` has stamped its first cycle. @param {SharedArrayBuffer} sab */
+export function firstCycleOf(sab, generation, what) {
+  return waitFor(
+    () => {
+      const s = stampsOf(sab);
+      return s.generation === generation && s;
+    },
+    { timeoutMs: 10_000, what },
+  );
 }
 
 /** A fresh stamps buffer, every slot NaN until written. */

@@ -14,14 +14,14 @@ import { waitFor } from './wait-for.mjs';
 const READY = '"msg":"Daemon ready"';
 
 /**
- * @typedef {{ pid: number, socket: string, child: import('node:child_process').ChildProcess, stop(killAfterMs?: number): Promise<{ code: number | null, ms: number, killed: boolean }> }} RunningDaemon
+ * @typedef {{ pid: number, socket: string, stop(killAfterMs?: number): Promise<{ code: number | null, ms: number, killed: boolean }> }} RunningDaemon
  */
 
 /**
- * @param {{ dir: string, name: string, manifest: object, stdoutFile?: string, readyTimeoutMs?: number }} options
+ * @param {{ dir: string, name: string, manifest: object, stdoutFile?: string }} options
  * @returns {Promise<RunningDaemon>}
  */
-export async function startDaemon({ dir, name, manifest, stdoutFile, readyTimeoutMs = 60_000 }) {
+export async function startDaemon({ dir, name, manifest, stdoutFile }) {
   const file = writeManifest(dir, name, manifest);
   const socket = path.join(dir, `${name}.sock`);
   const out = stdoutFile === undefined ? 'pipe' : openSync(stdoutFile, 'w');
@@ -49,12 +49,11 @@ export async function startDaemon({ dir, name, manifest, stdoutFile, readyTimeou
     if (child.stdout) return ready;
     return readFileSync(stdoutFile, 'utf8').includes(READY);
   };
-  await waitFor(isReady, { timeoutMs: readyTimeoutMs, everyMs: 5, what: `daemon ${name} to log "Daemon ready"` });
+  await waitFor(isReady, { timeoutMs: 60_000, everyMs: 5, what: `daemon ${name} to log "Daemon ready"` });
 
   return {
     pid: child.pid,
     socket,
-    child,
     /** SIGTERM, then SIGKILL if it has not exited after `killAfterMs`. */
     async stop(killAfterMs = 60_000) {
       const began = Date.now();

@@ -23,7 +23,7 @@ export function value(v, unit) {
 /** @param {import('./stats.mjs').Summary | null} s @param {string} unit */
 export function summary(s, unit) {
   if (!s) return '—';
-  if (s.n === 1 || !Number.isFinite(s.p10)) return value(s.median, unit);
+  if (s.n === 1) return value(s.median, unit);
   return `${value(s.median, unit)} (${bare(s.p10, unit)}–${bare(s.p90, unit)})`;
 }
 
@@ -35,7 +35,7 @@ function bare(v, unit) {
 /** @param {import('./stats.mjs').Summary | null} s */
 export function ratio(s) {
   if (!s) return '—';
-  if (s.n === 1 || !Number.isFinite(s.p10)) return `${s.median.toFixed(2)}×`;
+  if (s.n === 1) return `${s.median.toFixed(2)}×`;
   return `${s.median.toFixed(2)}× (${s.p10.toFixed(2)}–${s.p90.toFixed(2)})`;
 }
 

@@ -3,21 +3,19 @@
  * order so that neither always goes first after the other, and pairs them by
  * round: the ratio of each round is A/B, and the figure is the median of those
  * ratios. Paired ratios cancel most of the machine's drift (another process
- * waking up slows both halves of a round, not just one).
+ * waking up slows both halves of a round, not just one). The ratios are
+ * taken where the row is made (row.mjs `compared`).
  */
-import { pairRatios } from './stats.mjs';
-
 /**
  * @param {{
  *   rounds: number,
  *   warmup?: number,
  *   a: (round: number) => Promise<number>,
  *   b: (round: number) => Promise<number>,
- *   onRound?: (round: number, a: number, b: number) => void,
- * }} options
- * @returns {Promise<{ a: number[], b: number[], ratios: number[] }>}
+ * }} options `a` and `b` get the round number, negative for warm-up rounds
+ * @returns {Promise<{ a: number[], b: number[] }>} paired by index
  */
-export async function paired({ rounds, warmup = 1, a, b, onRound }) {
+export async function paired({ rounds, warmup = 1, a, b }) {
   for (let i = 0; i < warmup; i++) {
     await a(-1 - i);
     await b(-1 - i);
@@ -36,7 +34,6 @@ export async function paired({ rounds, warmup = 1, a, b, onRound }) {
     }
     as.push(av);
     bs.push(bv);
-    onRound?.(round, av, bv);
   }
-  return { a: as, b: bs, ratios: pairRatios(as, bs) };
+  return { a: as, b: bs };
 }

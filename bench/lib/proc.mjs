@@ -43,11 +43,6 @@ export function statusKiB(pid, field = 'VmRSS') {
   return Number(match[1]);
 }
 
-/** Threads of `pid` (main thread included). @param {number} pid */
-export function threadCount(pid) {
-  return readdirSync(`/proc/${pid}/task`).length;
-}
-
 /** Child processes of `pid`, and theirs (the daemon's esbuild service, for one). @param {number} pid @returns {number[]} */
 export function descendants(pid) {
   const out = [];

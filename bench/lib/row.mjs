@@ -3,7 +3,7 @@
  * its floor's and judges the median of the per-round ratios against the goal;
  * an info row reports a figure that has no goal of its own.
  */
-import { summarize } from './stats.mjs';
+import { pairRatios, summarize } from './stats.mjs';
 
 /**
  * @typedef {{ max?: number, min?: number }} RatioGoal at most `max`×, or at least `min`×
@@ -30,12 +30,17 @@ function goalText({ max, min }) {
 }
 
 /**
- * @param {{ scenario: string, metric: string, unit: string, superloops: number[], floor: number[], ratios: number[],
+ * `superloops[i]` and `floor[i]` must be a pair (taken in the same round).
+ * @param {{ scenario: string, metric: string, unit: string, superloops: number[], floor: number[],
  *   goal?: RatioGoal, checks?: ExtraCheck[], note?: string, extra?: object }} r
  * @returns {Row}
  */
 export function compared(r) {
-  const ratio = summarize(r.ratios);
+  if (r.superloops.length !== r.floor.length) {
+    throw new Error(`bench: ${r.metric}: ${r.superloops.length} samples against ${r.floor.length} floor samples; a ratio needs pairs`);
+  }
+  const ratios = pairRatios(r.superloops, r.floor);
+  const ratio = summarize(ratios);
   const checks = r.checks ?? [];
   // Without a goal the row only informs.
   const pass = r.goal === undefined ? null : ratio !== null && meets(ratio.median, r.goal) && checks.every((c) => meets(c.value, c));
@@ -49,31 +54,30 @@ export function compared(r) {
     goal: r.goal === undefined ? '—' : [goalText(r.goal), ...checks.map((c) => c.label)].join(', '),
     pass,
     ...(r.note ? { note: r.note } : {}),
-    samples: { superloops: r.superloops, floor: r.floor, ratios: r.ratios },
+    samples: { superloops: r.superloops, floor: r.floor, ratios },
     ...(r.extra ? { extra: r.extra } : {}),
   };
 }
 
 /**
- * A figure without a ratio goal; `goal` with `max`/`min` judges the value itself.
- * @param {{ scenario: string, metric: string, unit: string, superloops: number[], floor?: number[],
+ * A figure without a floor; `goal` with `max`/`min` judges the value itself.
+ * @param {{ scenario: string, metric: string, unit: string, superloops: number[],
  *   goal?: { label: string, max?: number, min?: number }, note?: string, extra?: object }} r
  * @returns {Row}
  */
 export function info(r) {
   const superloops = summarize(r.superloops);
-  const floor = r.floor ? summarize(r.floor) : null;
   return {
     scenario: r.scenario,
     metric: r.metric,
     unit: r.unit,
     superloops,
-    floor,
-    ratio: superloops && floor ? { n: 1, median: superloops.median / floor.median, p10: NaN, p90: NaN, min: NaN, max: NaN, mean: NaN } : null,
+    floor: null,
+    ratio: null,
     goal: r.goal?.label ?? '—',
     pass: r.goal && superloops ? meets(superloops.median, r.goal) : null,
     ...(r.note ? { note: r.note } : {}),
-    samples: { superloops: r.superloops, ...(r.floor ? { floor: r.floor } : {}) },
+    samples: { superloops: r.superloops },
     ...(r.extra ? { extra: r.extra } : {}),
   };
 }

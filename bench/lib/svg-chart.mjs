@@ -23,10 +23,10 @@ function tickStep(max, count = 5) {
 const esc = (s) => String(s).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
 /**
- * @param {{ title: string, subtitle?: string, xLabel: string, yLabel: string, series: Series[], xTicks?: number[] }} chart
+ * @param {{ title: string, subtitle?: string, xLabel: string, yLabel: string, series: Series[] }} chart
  * @returns {string} SVG text
  */
-export function lineChart({ title, subtitle, xLabel, yLabel, series, xTicks }) {
+export function lineChart({ title, subtitle, xLabel, yLabel, series }) {
   const all = series.flatMap((s) => s.points);
   const xMax = Math.max(...all.map((p) => p.x)) * 1.05;
   const yTop = Math.max(...all.map((p) => p.hi ?? p.y));
@@ -49,8 +49,8 @@ export function lineChart({ title, subtitle, xLabel, yLabel, series, xTicks }) {
     out.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${f(sy(y))}" y2="${f(sy(y))}" stroke="#e5e5e5"/>`);
     out.push(`<text x="${M.left - 8}" y="${f(sy(y) + 4)}" text-anchor="end" fill="#444">${esc(Number(y.toPrecision(6)))}</text>`);
   }
-  // x ticks: the measured sizes, or round steps.
-  const xs = xTicks ?? [...new Set(all.map((p) => p.x))].sort((a, b) => a - b);
+  // x ticks: the measured sizes.
+  const xs = [...new Set(all.map((p) => p.x))].sort((a, b) => a - b);
   for (const x of xs) {
     out.push(`<line x1="${f(sx(x))}" x2="${f(sx(x))}" y1="${M.top + ph}" y2="${M.top + ph + 5}" stroke="#444"/>`);
     out.push(`<text x="${f(sx(x))}" y="${M.top + ph + 18}" text-anchor="middle" fill="#444">${esc(x)}</text>`);

@@ -9,13 +9,12 @@ import { nowMs } from './clock.mjs';
 
 /**
  * @param {string[]} args arguments to node
- * @param {{ cwd?: string, expectCode?: number }} [options]
- * @returns {Promise<{ ms: number, stdout: string }>}
+ * @returns {Promise<{ ms: number, stdout: string }>} rejects unless it exits 0
  */
-export function timeNode(args, { cwd, expectCode = 0 } = {}) {
+export function timeNode(args) {
   return new Promise((resolve, reject) => {
     const began = nowMs();
-    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
@@ -23,8 +22,8 @@ export function timeNode(args, { cwd, expectCode = 0 } = {}) {
     child.once('error', reject);
     child.once('close', (code) => {
       const ms = nowMs() - began;
-      if (code !== expectCode) {
-        reject(new Error(`bench: node ${args.join(' ')} exited ${code}, expected ${expectCode}: ${stderr.trim() || stdout.trim()}`));
+      if (code !== 0) {
+        reject(new Error(`bench: node ${args.join(' ')} exited ${code}: ${stderr.trim() || stdout.trim()}`));
         return;
       }
       resolve({ ms, stdout });

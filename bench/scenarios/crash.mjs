@@ -8,13 +8,12 @@
  * file). The restart cannot be cheaper than one spawn; what it adds is seeing
  * the exit, the failure accounting, and the runner and compiled module loads.
  */
-import { newController, newStamps, stampsOf } from '../lib/controller.mjs';
+import { firstCycleOf, newController, newStamps } from '../lib/controller.mjs';
 import { loopModule } from '../lib/paths.mjs';
 import { paired } from '../lib/paired.mjs';
 import { compared } from '../lib/row.mjs';
 import { median } from '../lib/stats.mjs';
-import { nextEvent, waitFor } from '../lib/wait-for.mjs';
-import { spawnBare } from '../floors/spawn.mjs';
+import { bareSpawnMs } from '../floors/spawn.mjs';
 
 export const id = 'crash';
 export const title = 'crash → running again';
@@ -31,21 +30,12 @@ export async function run({ quick, dir, log }) {
         const stamps = newStamps();
         const name = `crash${count++}`;
         const loop = controller.newLoop({ name, module: loopModule('crashes-first-generation'), options: { stamps }, resetGlobally: false });
-        const second = nextEvent(loop, 'started', (e) => e.generation === 1);
         await loop.start();
-        await second;
-        const s = await waitFor(() => {
-          const s = stampsOf(stamps);
-          return s.generation === 1 && s;
-        }, { timeoutMs: 10_000, what: `${name}'s second generation to stamp its first cycle` });
+        const s = await firstCycleOf(stamps, 1, `${name}'s second generation to stamp its first cycle`);
         await controller.removeLoop(name);
         return s.firstCycleAt - s.crashAt;
       },
-      b: async () => {
-        const { worker, ms } = await spawnBare();
-        await worker.terminate();
-        return ms;
-      },
+      b: bareSpawnMs,
     });
     log(`crash → first cycle ${median(result.a).toFixed(1)} ms, bare spawn ${median(result.b).toFixed(1)} ms`);
     return [
@@ -55,7 +45,6 @@ export async function run({ quick, dir, log }) {
         unit: 'ms',
         superloops: result.a,
         floor: result.b,
-        ratios: result.ratios,
         goal: { max: 1.5 },
         note: 'floor: bare worker spawn → first message (ESM file)',
       }),

@@ -35,7 +35,6 @@ export async function run({ quick, dir, log }) {
         unit: 'ms',
         superloops: result.a,
         floor: result.b,
-        ratios: result.ratios,
         goal: { max: 1.3 },
         note: "floor: `node -e ''`",
       }),

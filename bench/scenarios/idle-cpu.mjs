@@ -21,7 +21,7 @@ import { loopsOf } from '../lib/manifest.mjs';
 import { loopModule } from '../lib/paths.mjs';
 import { cpuNs, cpuTicks, descendants, commandOf, CLK_TCK } from '../lib/proc.mjs';
 import { compared } from '../lib/row.mjs';
-import { median, pairRatios } from '../lib/stats.mjs';
+import { median } from '../lib/stats.mjs';
 
 export const id = 'idle-cpu';
 export const title = 'idle CPU';
@@ -32,13 +32,13 @@ function snapshot(pid) {
   return new Map(pids.map((p) => [p, { ns: cpuNs(p), ticks: cpuTicks(p) }]));
 }
 
-/** % of one core used between two snapshots over `ms`, counting pids present in both. */
-function percent(before, after, ms) {
+/** % of one core used between two snapshots over `ms`, counting the pids present in both that `keep` keeps. */
+function percent(before, after, ms, keep = () => true) {
   let ns = 0;
   let ticks = 0;
   for (const [pid, a] of after) {
     const b = before.get(pid);
-    if (!b) continue;
+    if (!b || !keep(pid)) continue;
     ns += a.ns - b.ns;
     ticks += a.ticks - b.ticks;
   }
@@ -81,14 +81,13 @@ export async function run({ quick, dir, log }) {
         const d1 = snapshot(daemon.pid);
         const d = percent(before[i].d, d1, ms);
         const h = percent(before[i].h, snapshot(holder.pid), ms);
-        const own = percent(new Map([[daemon.pid, before[i].d.get(daemon.pid)]]), new Map([[daemon.pid, d1.get(daemon.pid)]]), ms);
         const s = samples[i];
         s.a.push(d.pct);
         s.b.push(h.pct);
         s.ticks.superloops.push(d.ticksPct);
         s.ticks.floor.push(h.ticksPct);
-        // The helpers' share alone: the whole tree minus the daemon process.
-        s.helperPct.push(d.pct - own.pct);
+        // The helpers' share alone: the whole tree but the daemon process.
+        s.helperPct.push(percent(before[i].d, d1, ms, (pid) => pid !== daemon.pid).pct);
       });
     }
     pairs.forEach(({ n }, i) => {
@@ -101,7 +100,6 @@ export async function run({ quick, dir, log }) {
           unit: '%',
           superloops: a,
           floor: b,
-          ratios: pairRatios(a, b),
           goal: { max: 2 },
           checks: [{ label: '< 0.5 % absolute', value: median(a), max: 0.5 }],
           note: `floor: bare node process holding ${n} idle workers; ${windows} × ${windowMs / 1000} s windows after ${settleMs / 1000} s`,

@@ -15,7 +15,7 @@ import { startHolder } from '../lib/holder.mjs';
 import { loopsOf } from '../lib/manifest.mjs';
 import { loopModule } from '../lib/paths.mjs';
 import { statusKiB } from '../lib/proc.mjs';
-import { compared, info } from '../lib/row.mjs';
+import { compared } from '../lib/row.mjs';
 import { median, slope } from '../lib/stats.mjs';
 
 export const id = 'memory';
@@ -50,8 +50,9 @@ export async function run({ quick, dir, log }) {
     slopes.superloops.push(slope(sizes, sizes.map((n) => rss[n].superloops[round])));
     slopes.floor.push(slope(sizes, sizes.map((n) => rss[n].floor[round])));
   }
+  // Daemon and holder of one round were started together: their RSS pair up.
   const rows = sizes.map((n) =>
-    info({
+    compared({
       scenario: id,
       metric: `6. RSS, daemon with ${n} idle loops`,
       unit: 'MiB',
@@ -69,7 +70,6 @@ export async function run({ quick, dir, log }) {
       unit: 'MiB',
       superloops: slopes.superloops,
       floor: slopes.floor,
-      ratios: slopes.superloops.map((s, i) => s / slopes.floor[i]),
       goal: { max: 1.25 },
       note: `floor: one bare idle worker; least-squares slope over ${sizes.join(', ')} loops`,
     }),

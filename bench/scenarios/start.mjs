@@ -7,24 +7,17 @@
  *
  * Floor: a bare worker's spawn → first message, the same module format.
  */
-import { newController, newStamps, stampsOf } from '../lib/controller.mjs';
+import { firstCycleOf, newController, newStamps } from '../lib/controller.mjs';
 import { nowMs } from '../lib/clock.mjs';
 import { loopModule } from '../lib/paths.mjs';
 import { paired } from '../lib/paired.mjs';
 import { compared } from '../lib/row.mjs';
 import { median } from '../lib/stats.mjs';
-import { waitFor } from '../lib/wait-for.mjs';
-import { spawnBare } from '../floors/spawn.mjs';
+import { bareSpawnMs } from '../floors/spawn.mjs';
 import path from 'node:path';
 
 export const id = 'start';
 export const title = 'start → first cycle';
-
-const bareSpawn = async () => {
-  const { worker, ms } = await spawnBare();
-  await worker.terminate();
-  return ms;
-};
 
 /** Starts a fresh loop on `controller`, resolves with start() → first-cycle stamp, then removes it. */
 async function timeStart(controller, name) {
@@ -33,10 +26,7 @@ async function timeStart(controller, name) {
   const began = nowMs();
   const started = await loop.start();
   if (!started.started) throw new Error(`bench: ${name} did not start: ${JSON.stringify(started)}`);
-  const s = await waitFor(() => {
-    const s = stampsOf(stamps);
-    return Number.isFinite(s.firstCycleAt) && s;
-  }, { timeoutMs: 10_000, what: `${name} to stamp its first cycle` });
+  const s = await firstCycleOf(stamps, 0, `${name} to stamp its first cycle`);
   await controller.removeLoop(name);
   return s.firstCycleAt - began;
 }
@@ -51,7 +41,7 @@ export async function run({ quick, dir, log }) {
       rounds: quick ? 1 : 30,
       warmup: quick ? 1 : 2,
       a: () => timeStart(controller, `start${count++}`),
-      b: bareSpawn,
+      b: bareSpawnMs,
     });
     log(`start → first cycle ${median(warm.a).toFixed(1)} ms, bare spawn ${median(warm.b).toFixed(1)} ms`);
     rows.push(
@@ -61,7 +51,6 @@ export async function run({ quick, dir, log }) {
         unit: 'ms',
         superloops: warm.a,
         floor: warm.b,
-        ratios: warm.ratios,
         goal: { max: 1.2 },
         note: 'floor: bare worker spawn → first message (ESM file)',
       }),
@@ -74,7 +63,9 @@ export async function run({ quick, dir, log }) {
   let fresh = 0;
   const cold = await paired({
     rounds: quick ? 1 : 5,
-    warmup: 0,
+    // esbuild's service stops a second after a compile (the warm rounds above compiled
+    // once, long ago): a warm-up round restarts it, so each round pays the compile alone.
+    warmup: 1,
     a: async () => {
       const c = await newController(dir, { cacheDir: path.join(dir, `cold-cache-${fresh++}`) });
       try {
@@ -83,7 +74,7 @@ export async function run({ quick, dir, log }) {
         await c.stop();
       }
     },
-    b: bareSpawn,
+    b: bareSpawnMs,
   });
   log(`first start (compile included) ${median(cold.a).toFixed(1)} ms`);
   rows.push(
@@ -93,7 +84,6 @@ export async function run({ quick, dir, log }) {
       unit: 'ms',
       superloops: cold.a,
       floor: cold.b,
-      ratios: cold.ratios,
       note: 'no goal: the first start of a module includes its esbuild compile (esbuild’s service already running)',
     }),
   );

@@ -77,7 +77,6 @@ export async function run({ quick, dir, log }) {
           unit: 'cycles/s',
           superloops: result.a,
           floor: result.b,
-          ratios: result.ratios,
           goal: { min: 0.5 },
           note: 'floor: bare worker, no-op + Atomics stop flag + setImmediate every 1024',
         }),
