@@ -174,6 +174,12 @@ function stopRequested(): boolean {
  * FAST_CYCLE_MS are timed in batches of up to FAST_BATCH: each batch's cycles
  * are counted at its average duration (the sum stays exact). Slower cycles are
  * timed one by one.
+ *
+ * The event loop must turn now and then (timers, the stop message, `signal`,
+ * log flushing). A cycle that awaited a timer or I/O has turned it already: an
+ * immediate armed once per turn says so, and then no yield is needed. Only a
+ * loop that never lets it turn yields, every YIELD_EVERY_CYCLES cycles or
+ * YIELD_EVERY_MS.
  */
 async function drive(loop: SuperLoop): Promise<void> {
   const cycle = loop.cycle.bind(loop);
@@ -188,25 +194,14 @@ async function drive(loop: SuperLoop): Promise<void> {
   let sinceYield = 0;
   let lastYield = started;
   let lastHeapSample = started;
-  stats[STAT_CYCLE_STARTED] = started;
-  while (!stopRequested()) {
-    let waited = false;
-    try {
-      const result = cycle() as unknown;
-      if (result !== null && typeof result === 'object' && typeof (result as Promise<void>).then === 'function') {
-        await result;
-        waited = true;
-      }
-      failedInARow = 0;
-    } catch (err) {
-      post({ type: 'failure', kind: 'cycle-error', error: toErrorRecord(err) });
-      // A cycle that fails at once every time would otherwise send failures as fast as
-      // the CPU allows and bury the supervisor: wait 1 ms, 2, 4 … up to 1 s between them.
-      await sleep(Math.min(MAX_FAILED_CYCLE_PAUSE_MS, 2 ** failedInARow++));
-    }
-    if (++pending < batch) continue;
+  let turned = false;
+  const markTurn = (): void => {
+    turned = true;
+  };
+  setImmediate(markTurn);
 
-    const now = performance.now();
+  /** Counts the `pending` cycles run since `started` as ended at `now`. */
+  const count = (now: number): void => {
     const elapsedMs = now - started;
     const averageMs = elapsedMs / pending;
     let bucket = 0;
@@ -223,23 +218,52 @@ async function drive(loop: SuperLoop): Promise<void> {
       stats[STAT_HEAP_USED] = process.memoryUsage().heapUsed;
       lastHeapSample = now;
     }
-    // A cycle that waited a while (a timer, I/O) has let the event loop turn already.
-    if (waited && averageMs >= 1) {
+  };
+  /** Waits off the clock: not cycle time, and the watchdog sees no cycle running meanwhile. The event loop turns. */
+  const offClock = async (wait: Promise<void>): Promise<void> => {
+    stats[STAT_CYCLE_STARTED] = -1;
+    await wait;
+    started = performance.now();
+    stats[STAT_CYCLE_STARTED] = started;
+    sinceYield = 0;
+    lastYield = started;
+  };
+
+  stats[STAT_CYCLE_STARTED] = started;
+  while (!stopRequested()) {
+    let failed = false;
+    try {
+      const result = cycle() as unknown;
+      if (result !== null && typeof result === 'object' && typeof (result as Promise<void>).then === 'function') await result;
+      failedInARow = 0;
+    } catch (err) {
+      post({ type: 'failure', kind: 'cycle-error', error: toErrorRecord(err) });
+      failed = true;
+    }
+    if (++pending < batch && !failed) continue;
+
+    const now = performance.now();
+    count(now);
+    if (failed) {
+      // A cycle that fails at once every time would otherwise send failures as fast as
+      // the CPU allows and bury the supervisor: wait 1 ms, 2, 4 … up to 1 s between them.
+      await offClock(sleep(Math.min(MAX_FAILED_CYCLE_PAUSE_MS, 2 ** failedInARow++)));
+      continue;
+    }
+    if (turned) {
+      turned = false;
+      setImmediate(markTurn);
       sinceYield = 0;
       lastYield = now;
     } else if (sinceYield >= YIELD_EVERY_CYCLES || now - lastYield >= YIELD_EVERY_MS) {
-      // Let timers, the stop message and log flushing run; not counted as cycle time.
-      stats[STAT_CYCLE_STARTED] = -1;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      sinceYield = 0;
-      lastYield = performance.now();
-      started = lastYield;
-      stats[STAT_CYCLE_STARTED] = started;
+      await offClock(new Promise<void>((resolve) => setImmediate(resolve)));
       continue;
     }
     started = now;
     stats[STAT_CYCLE_STARTED] = started;
   }
+  // The cycles of a batch cut short by the stop count too.
+  if (pending > 0) count(performance.now());
   stats[STAT_CYCLE_STARTED] = -1;
 }
 

@@ -114,6 +114,32 @@ describe('Loop module loading', () => {
   });
 });
 
+describe('The cycle driver', () => {
+  it('an async cycle that never lets the event loop turn still gets its timers and its abort signal', async () => {
+    const loop = newLoop({ name: 'Busy', fixture: 'busy-async-cycles', gracePeriodMs: 2000 });
+    await loop.start();
+    await waitFor(() => lines.some((l) => l.msg === 'Tick'), { what: "the loop's own interval to tick three times" });
+    expect(await loop.stop()).toEqual({ graceful: true, wasAlive: true });
+    const at = (msg: string) => lines.findIndex((l) => l.msg === msg && l.loop === 'Busy');
+    expect(at('Aborted')).toBeGreaterThan(-1);
+    expect(at('Aborted')).toBeLessThan(at('Exited gracefully'));
+  });
+
+  it('a stop in the middle of a batch of fast cycles loses none of them from the count', async () => {
+    const loop = newLoop({ name: 'Counted', fixture: 'counts-own-cycles' });
+    // Five generations: where in a batch the stop lands is chance, so one stop might land at a batch's end.
+    for (let generation = 0; generation < 5; generation++) {
+      const before = loop.cycles;
+      await loop.start();
+      await waitFor(() => loop.cycles > before + 10_000, { what: 'ten thousand cycles' });
+      await loop.stop();
+    }
+    const own = lines.filter((l) => l.msg === 'Own count');
+    expect(own).toHaveLength(5);
+    expect(loop.cycles).toBe(own.reduce((sum, l) => sum + (l.cycles as number), 0));
+  });
+});
+
 describe('Loop failures', () => {
   it('a throwing cycle counts as a failure and the loop goes on cycling', async () => {
     const loop = newLoop({ name: 'Throws', fixture: 'throws-in-cycle', maxLoopFailures: 1000 });
@@ -138,6 +164,17 @@ describe('Loop failures', () => {
     await loop.stop();
     expect(loop.failuresByKind['cycle-error']).toBeLessThan(at + 5);
     expect(loop.cycles).toBe(loop.failuresByKind['cycle-error']);
+  });
+
+  it('the pause after a failed cycle is not cycle time: a watchdog shorter than the pause never fires', async () => {
+    const loop = newLoop({ name: 'Paused', fixture: 'throws-at-once', maxLoopFailures: 1_000_000, cycleTimeoutMs: 150 });
+    await loop.start();
+    // Pauses 1, 2, 4 … 512 ms: the last three are longer than the 150 ms timeout.
+    await waitFor(() => loop.failuresByKind['cycle-error'] >= 11, { what: 'eleven failed cycles', timeoutMs: 15_000 });
+    expect(loop.failuresByKind.watchdog).toBe(0);
+    expect(loop.generation).toBe(0);
+    // Each failed cycle took well under a millisecond; none took the length of its pause.
+    expect(loop.cycleDurations().sumSeconds).toBeLessThan(0.1);
   });
 
   it('past maxLoopFailures the count goes back to 0 and the threshold is signalled', async () => {
