@@ -8,9 +8,16 @@ import type { LoopSpec } from '../loop/options.js';
 import { toErrorRecord, type ErrorRecord } from '../worker/protocol.js';
 import { ResetIntensity } from './intensity.js';
 
+/**
+ * Runs between stopping and restarting the loops of a global reset. A throw is
+ * logged and the reset goes on. `signal` is aborted when the controller stops
+ * waiting for it (`resetCallbackTimeoutMs`): cancel what it does then.
+ */
+export type ResetCallback = (reset: { resetId: string; loops: string[]; signal: AbortSignal }) => unknown;
+
 export interface ControllerOptions {
-  /** Runs between stopping and restarting the loops of a global reset. A throw is logged and the reset goes on. */
-  resetCallback?: (reset: { resetId: string; loops: string[] }) => unknown;
+  /** Runs between stopping and restarting the loops of a global reset; see ResetCallback. */
+  resetCallback?: ResetCallback;
   /** The reset callback is abandoned (and the reset goes on) after this long. @default 30000 */
   resetCallbackTimeoutMs?: number;
   /** More than this many global resets within `resetWindowMs` and the controller gives up. @default 5 */
@@ -261,15 +268,17 @@ export class LoopController extends TypedEmitter<ControllerEvents> {
 
   async #runCallback(resetId: string, loops: string[], log: Logger): Promise<void> {
     if (this.#resetCallback === undefined) return;
+    const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new SuperloopsError(ErrorCodes.TIMEOUT, `reset callback did not finish within ${this.#resetCallbackTimeoutMs} ms`)),
-          this.#resetCallbackTimeoutMs,
-        );
+        timer = setTimeout(() => {
+          const err = new SuperloopsError(ErrorCodes.TIMEOUT, `reset callback did not finish within ${this.#resetCallbackTimeoutMs} ms`);
+          abort.abort(err);
+          reject(err);
+        }, this.#resetCallbackTimeoutMs);
       });
-      await Promise.race([Promise.resolve().then(() => this.#resetCallback!({ resetId, loops })), timeout]);
+      await Promise.race([Promise.resolve().then(() => this.#resetCallback!({ resetId, loops, signal: abort.signal })), timeout]);
     } catch (err) {
       log.error({ err }, 'Reset callback failed');
       this.emit('resetCallbackFailed', { resetId, error: toErrorRecord(err) });

@@ -45,7 +45,8 @@ export class Daemon implements ControlTarget {
   #manifest: Manifest;
   readonly #env: NodeJS.ProcessEnv;
   readonly #httpOverride: DaemonOptions['http'];
-  readonly #callbackCompiler = new ModuleCompiler();
+  /** Compiles the reset callback, if there is one (the loops' modules are the controller's). */
+  readonly #callbackCompiler: ModuleCompiler | undefined;
   readonly #reloads = new Serial();
   #control: ControlServer | undefined;
   #http: { close(): Promise<void>; port: number; host: string } | undefined;
@@ -59,20 +60,14 @@ export class Daemon implements ControlTarget {
     this.#httpOverride = options.http;
     this.socketPath = options.socket ?? options.manifest.controller.socket;
     const c = options.manifest.controller;
+    this.#callbackCompiler = c.resetCallback === undefined ? undefined : new ModuleCompiler();
+    const resetCallback = c.resetCallback && this.#callbackCompiler && resetCallbackFromModule(c.resetCallback, { compiler: this.#callbackCompiler, logger: this.logger });
     this.controller = new LoopController({
       logger: this.logger,
       maxResets: c.maxResets,
       resetWindowMs: c.resetWindowMs,
       resetCallbackTimeoutMs: c.resetCallbackTimeoutMs,
-      ...(c.resetCallback === undefined
-        ? {}
-        : {
-            resetCallback: resetCallbackFromModule(c.resetCallback, {
-              compiler: this.#callbackCompiler,
-              logger: this.logger,
-              timeoutMs: c.resetCallbackTimeoutMs,
-            }),
-          }),
+      ...(resetCallback ? { resetCallback } : {}),
     });
     for (const spec of options.manifest.loops) this.controller.newLoop(spec);
   }
@@ -130,9 +125,7 @@ export class Daemon implements ControlTarget {
     const timeoutMs = this.#manifest.controller.shutdownTimeoutMs;
     let graceful = 0;
     let terminated = 0;
-    const counted = new Set<string>();
-    const onStopped = ({ loop, graceful: g }: { loop: string; graceful: boolean }): void => {
-      counted.add(loop);
+    const onStopped = ({ graceful: g }: { graceful: boolean }): void => {
       if (g) graceful++;
       else terminated++;
     };
@@ -146,7 +139,7 @@ export class Daemon implements ControlTarget {
     clearTimeout(timer);
     for (const loop of loops) loop.off('stopped', onStopped);
     await this.#http?.close().catch(() => {});
-    this.#callbackCompiler.dispose();
+    this.#callbackCompiler?.dispose();
     return { loops: loops.length, graceful, terminated, timedOut };
   }
 
@@ -212,8 +205,8 @@ export class Daemon implements ControlTarget {
       const next = await loadManifest(this.#manifest.file, this.#env);
       const diff = diffLoops(this.#manifest.loops, next.loops);
       const log = this.logger.child({ reload: true });
-      await Promise.all(diff.removed.map((name) => this.controller.removeLoop(name)));
-      await Promise.all(diff.changed.map((spec) => this.controller.removeLoop(spec.name)));
+      // Removed and changed loops stop together: one grace period, not two.
+      await Promise.all([...diff.removed, ...diff.changed.map((spec) => spec.name)].map((name) => this.controller.removeLoop(name)));
       const fresh = [...diff.changed, ...diff.added].map((spec) => this.controller.newLoop(spec));
       await Promise.all(fresh.filter((l) => (l.spec as ManifestLoop).autostart).map((l) => l.start()));
       if (!sameController(this.#manifest, next)) {

@@ -113,8 +113,7 @@ export class Generation {
       stderr: true,
       ...(config.memoryLimitMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: config.memoryLimitMb } }),
     });
-    this.#pipe(this.worker.stdout, 'stdout');
-    this.#pipe(this.worker.stderr, 'stderr');
+    pipeLines(this.worker, this.logger);
 
     this.worker.on('message', (message: RunnerMessage) => this.#onMessage(message, handlers));
     // 'error' comes before 'exit' when the worker died of an uncaught error (or ran out of memory).
@@ -171,11 +170,6 @@ export class Generation {
         if (this.#ending !== 'self-stopped') this.#ending = 'stopped';
         return;
     }
-  }
-
-  #pipe(stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr'): void {
-    const lines = createInterface({ input: stream, crlfDelay: Infinity });
-    lines.on('line', (line) => (name === 'stdout' ? this.logger.info({ stream: name }, line) : this.logger.warn({ stream: name }, line)));
   }
 
   /** Asks the loop to end after its current cycle: the flag reaches sync code, the message aborts `signal` and `sleep`. */
@@ -242,4 +236,10 @@ export class Generation {
     for (let i = 0; i <= CYCLE_BUCKETS_S.length; i++) counts.push(this.#stats[STAT_BUCKETS + i]!);
     return { counts, sumSeconds: this.#stats[STAT_DURATION_SUM]! };
   }
+}
+
+/** A worker's stdout and stderr (started with `stdout: true, stderr: true`) as log lines: info and warn. */
+export function pipeLines(worker: Worker, logger: Logger): void {
+  createInterface({ input: worker.stdout, crlfDelay: Infinity }).on('line', (line) => logger.info({ stream: 'stdout' }, line));
+  createInterface({ input: worker.stderr, crlfDelay: Infinity }).on('line', (line) => logger.warn({ stream: 'stderr' }, line));
 }

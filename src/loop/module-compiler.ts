@@ -35,12 +35,11 @@ interface Compiled {
 export class ModuleCompiler {
   readonly dir: string;
   #cache = new Map<string, Compiled>();
-  #esbuild: Promise<typeof import('esbuild')> | undefined;
-  #building = 0;
-  #idleTimer: NodeJS.Timeout | undefined;
+  /** Builds under way, by source: loops sharing one module wait for one build. */
+  #building = new Map<string, Promise<string>>();
 
   constructor(dir?: string) {
-    if (dir === undefined) sweepAbandonedDirs();
+    if (dir === undefined) sweepAbandonedDirsOnce();
     this.dir = dir ?? mkdtempSync(path.join(tmpdir(), `superloops-${process.pid}-`));
   }
 
@@ -56,10 +55,16 @@ export class ModuleCompiler {
     }
     const cached = this.#cache.get(source);
     if (cached !== undefined && unchanged(cached)) return pathToFileURL(cached.file).href;
+    let build = this.#building.get(source);
+    if (build === undefined) {
+      build = this.#build(source, ext).finally(() => this.#building.delete(source));
+      this.#building.set(source, build);
+    }
+    return build;
+  }
 
-    const esbuild = await (this.#esbuild ??= import('esbuild'));
-    clearTimeout(this.#idleTimer);
-    this.#building++;
+  async #build(source: string, ext: string): Promise<string> {
+    const esbuild = await service.start();
     let result;
     try {
       result = await esbuild.build({
@@ -83,7 +88,7 @@ export class ModuleCompiler {
         : String(err);
       throw invalid(source, `it does not compile: ${detail}`, err);
     } finally {
-      if (--this.#building === 0) this.#stopServiceWhenIdle(esbuild);
+      service.done();
     }
     const text = result.outputFiles[0]!.text;
     const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -105,28 +110,44 @@ export class ModuleCompiler {
     return pathToFileURL(file).href;
   }
 
-  /**
-   * esbuild keeps a service process that pings us every second; an idle daemon
-   * must cost nothing, so stop it a moment after the last build. The next
-   * build starts it again (about 100 ms, only when a module changed).
-   */
-  #stopServiceWhenIdle(esbuild: typeof import('esbuild')): void {
-    this.#idleTimer = setTimeout(() => {
-      if (this.#building === 0) void esbuild.stop();
-    }, 1000);
-    this.#idleTimer.unref();
-  }
-
   /** Removes the compiled files; a later compile() starts afresh. */
   dispose(): void {
-    clearTimeout(this.#idleTimer);
     rmSync(this.dir, { recursive: true, force: true });
     this.#cache.clear();
   }
 }
 
-/** Removes the compile directories of processes that died without cleaning up (a SIGKILLed daemon). */
-function sweepAbandonedDirs(): void {
+/**
+ * esbuild keeps one service process for the whole of this process, and it pings
+ * us every second; an idle daemon must cost nothing, so it is stopped a moment
+ * after the last build of any compiler. The next build starts it again (about
+ * 100 ms, only when a module changed). The count is shared because stopping the
+ * service kills every build in progress, whichever compiler started it.
+ */
+const service = {
+  esbuild: undefined as Promise<typeof import('esbuild')> | undefined,
+  builds: 0,
+  idleTimer: undefined as NodeJS.Timeout | undefined,
+  async start(): Promise<typeof import('esbuild')> {
+    clearTimeout(this.idleTimer);
+    this.builds++;
+    return (this.esbuild ??= import('esbuild'));
+  },
+  done(): void {
+    if (--this.builds > 0) return;
+    this.idleTimer = setTimeout(() => {
+      if (this.builds === 0) void this.esbuild?.then((esbuild) => esbuild.stop());
+    }, 1000);
+    this.idleTimer.unref();
+  },
+};
+
+let swept = false;
+
+/** Removes, once per process, the compile directories of processes that died without cleaning up (a SIGKILLed daemon). */
+function sweepAbandonedDirsOnce(): void {
+  if (swept) return;
+  swept = true;
   let names: string[];
   try {
     names = readdirSync(tmpdir());

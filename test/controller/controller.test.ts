@@ -78,12 +78,17 @@ describe('LoopController global reset', () => {
     expect(lines.some((l) => l.msg === 'Reset callback failed')).toBe(true);
   });
 
-  it('a reset callback that never ends is abandoned after its timeout', async () => {
-    const c = newController({ resetCallback: () => new Promise(() => {}), resetCallbackTimeoutMs: 100 });
+  it('a reset callback that never ends is abandoned after its timeout, its signal aborted', async () => {
+    let reason: unknown;
+    const c = newController({
+      resetCallback: ({ signal }) => new Promise(() => signal.addEventListener('abort', () => (reason = signal.reason))),
+      resetCallbackTimeoutMs: 100,
+    });
     c.newLoop({ name: 'A', module: fixture('counts-cycles') });
     await c.start();
     const result = await c.reset();
     expect(result.restarted).toEqual(['A']);
+    expect(reason).toMatchObject({ code: 'SL_ERR_TIMEOUT' });
   });
 
   it('a loop that cannot stop in time is terminated and restarted', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeFileSync, existsSync, statSync } from 'node:fs';
+import { writeFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { ctl, DaemonProcess, run, writeManifest } from './harness.js';
 import { waitFor } from '../helpers.js';
@@ -198,6 +198,27 @@ loops:
     expect(exit.code).toBe(2);
     expect(daemon.lines.some((l) => l.msg === 'Gave up: too many resets')).toBe(true);
     expect(daemon.lines.at(-1)).toMatchObject({ msg: 'Stopped', exitCode: 2 });
+  });
+
+  it('runs reset_callback in a worker of its own and terminates it at reset_callback_timeout; the reset goes on', async () => {
+    const m = writeManifest(`
+controller: { socket: ./superloops.sock, reset_callback: FIXTURES/reset-callback-hangs.ts, reset_callback_timeout: 300ms }
+loops:
+  - { name: Alpha, module: FIXTURES/counts-cycles.ts, grace_period: 1 }
+`);
+    const daemon = startDaemon(m.file);
+    await daemon.ready();
+    const threads = () => readdirSync(`/proc/${daemon.child.pid}/task`).length;
+    const before = threads();
+    const reset = await ctl(m.socket, 'reset');
+    expect(reset.code).toBe(0);
+    const said = await daemon.waitForLine((l) => l.msg === 'callback sees Alpha', 'the callback’s stdout line');
+    expect(said).toMatchObject({ thread: 'reset_callback', stream: 'stdout', resetId: expect.any(String) });
+    const failed = await daemon.waitForLine((l) => l.msg === 'Reset callback failed', 'the callback’s time-out');
+    expect(failed).toMatchObject({ resetId: said.resetId, err: { message: expect.stringMatching(/within 300 ms/) } });
+    await daemon.waitForLine((l) => l.msg === 'Restart completed' && l.resetId === said.resetId, 'the reset to complete');
+    // The callback's worker is gone: the daemon is back to its threads before the reset.
+    await waitFor(() => threads() === before, { what: 'the callback worker to be terminated' });
   });
 
   it('an HTTP port already taken is a clear error, exit 1, and leaves no socket behind', async () => {
