@@ -1,12 +1,11 @@
-import http, { type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { ErrorCodes } from '../errors.js';
+import { endRaw } from '../http/end-raw.js';
 import { toErrorResponse } from './error-response.js';
-import type { ErrorBody } from './protocol.js';
 
 // Writing answers: through the ServerResponse when Node parsed a request, or
-// straight onto the socket when it could not.
+// straight onto the socket (end-raw.ts) when it could not.
 
 export function sendError(res: ServerResponse, err: unknown): void {
   const { status, body, headers } = toErrorResponse(err);
@@ -41,24 +40,4 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, lo
   }
   if (err.code === 'HPE_HEADER_OVERFLOW') endRaw(socket, 431, 'the request headers are too large');
   else endRaw(socket, 400, `malformed HTTP request (${err.code ?? 'parse error'}); send HTTP/1.1 with a JSON body`);
-}
-
-/** A request that did not arrive in time (see enforceDeadlines): 408, and the connection closed. */
-export function endTimedOut(socket: Duplex): void {
-  endRaw(socket, 408, 'the request was not received in time; send the whole request promptly');
-}
-
-/** A JSON error written straight to the socket, which is then closed (the HTTP parser has lost its place). */
-export function endRaw(socket: Duplex, status: number, message: string, code: string = ErrorCodes.BAD_REQUEST): void {
-  const body: ErrorBody = { error: { code, message } };
-  const json = JSON.stringify(body);
-  socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\n` +
-      'Content-Type: application/json; charset=utf-8\r\n' +
-      `Content-Length: ${Buffer.byteLength(json)}\r\n` +
-      'Connection: close\r\n\r\n' +
-      json,
-  );
-  // end() waits for the peer to read; a peer that never reads must not keep the socket.
-  socket.once('finish', () => socket.destroy());
 }

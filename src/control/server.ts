@@ -1,13 +1,13 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { endRaw, endTimedOut } from '../http/end-raw.js';
 import { enforceDeadlines, withoutNodeDeadlines } from '../http/request-deadlines.js';
 import { ErrorCodes, SuperloopsError } from '../errors.js';
 import { codeOf } from './error-response.js';
 import { INTERNAL_ERROR_CODE } from './protocol.js';
 import { readBody, tooLarge } from './read-body.js';
-import { answerClientError, endRaw, endTimedOut, send, sendError } from './respond.js';
+import { answerClientError, send, sendError } from './respond.js';
 import { badRequest, matchRoute, parseBody, parseLoopName, routeList, type Route } from './routes.js';
 import { claimSocketPath, listenOwnerOnly, removeSocketFile } from './socket-file.js';
 import type { ControlTarget } from './target.js';
@@ -20,8 +20,6 @@ export interface ControlLimits {
   headersTimeoutMs: number;
   /** Time to receive a whole request, headers and body; slower gets 408. @default 10000 */
   requestTimeoutMs: number;
-  /** A connection silent this long, with no command running on it, is closed. @default 10000 */
-  idleTimeoutMs: number;
   /** A kept-alive connection with no request this long after its last answer is closed. @default 5000 */
   keepAliveTimeoutMs: number;
   /** Connections beyond this many are closed as soon as they are accepted. @default 64 */
@@ -32,7 +30,6 @@ export const defaultControlLimits: Readonly<ControlLimits> = Object.freeze({
   maxBodyBytes: 64 * 1024,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 10_000,
-  idleTimeoutMs: 10_000,
   keepAliveTimeoutMs: 5_000,
   maxConnections: 64,
 });
@@ -61,31 +58,15 @@ export interface ControlServer {
 export async function listenControl(options: ControlServerOptions): Promise<ControlServer> {
   const { socketPath, target, logger } = options;
   const limits = { ...defaultControlLimits, ...options.limits };
-  const headersTimeoutMs = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
   const server = http.createServer({
     ...withoutNodeDeadlines,
     // Over a Unix socket the Host header means nothing; raw clients may omit it.
     requireHostHeader: false,
   });
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  enforceDeadlines(server, { headersTimeoutMs, requestTimeoutMs: limits.requestTimeoutMs }, endTimedOut);
+  enforceDeadlines(server, limits, endTimedOut);
   server.maxConnections = limits.maxConnections;
 
-  const sockets = new Set<Socket>();
-  /** Requests being handled per connection: an idle timeout must not cut off a stop waiting out its grace period. */
-  const busy = new Map<Socket, number>();
-
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      busy.delete(socket);
-    });
-  });
-  server.setTimeout(limits.idleTimeoutMs);
-  server.on('timeout', (socket: Socket) => {
-    if (!busy.has(socket)) socket.destroy();
-  });
   server.on('drop', () => logger.debug({ maxConnections: limits.maxConnections }, 'Control connection dropped: too many connections'));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, logger));
   // Without these Node answers an unknown Expect with an empty 417 and hangs up on
@@ -106,13 +87,6 @@ export async function listenControl(options: ControlServerOptions): Promise<Cont
     }
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    busy.set(socket, (busy.get(socket) ?? 0) + 1);
-    res.once('close', () => {
-      const n = (busy.get(socket) ?? 1) - 1;
-      if (n > 0) busy.set(socket, n);
-      else busy.delete(socket);
-    });
     handle(req, res, target, logger, limits.maxBodyBytes).catch((err: unknown) => {
       // handle() answers every error itself; reaching here is a bug in it.
       logger.error({ err }, 'Control request failed');
@@ -131,7 +105,7 @@ export async function listenControl(options: ControlServerOptions): Promise<Cont
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const socket of sockets) socket.destroy();
+        server.closeAllConnections();
         await closed;
         await removeSocketFile(socketPath, ino);
       })();

@@ -2,9 +2,9 @@ import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'nod
 import type { Socket } from 'node:net';
 
 export interface Deadlines {
-  /** The request line and headers must arrive within this. */
+  /** The request line and headers must arrive within this (capped at `requestTimeoutMs`). */
   headersTimeoutMs: number;
-  /** The whole request, body included, must arrive within this (at least `headersTimeoutMs`). */
+  /** The whole request, body included, must arrive within this. */
   requestTimeoutMs: number;
 }
 
@@ -33,7 +33,8 @@ export const withoutNodeDeadlines: ServerOptions = {
  * means a request is trickling in, never that a quiet client is answered 408.
  */
 export function enforceDeadlines(server: Server, deadlines: Deadlines, onExpired: (socket: Socket) => void): void {
-  const requestTimeoutMs = Math.max(deadlines.requestTimeoutMs, deadlines.headersTimeoutMs);
+  const { requestTimeoutMs } = deadlines;
+  const headersTimeoutMs = Math.min(deadlines.headersTimeoutMs, requestTimeoutMs);
   const clocks = new WeakMap<Socket, Clock>();
 
   const arm = (clock: Clock, ms: number): void => {
@@ -44,7 +45,7 @@ export function enforceDeadlines(server: Server, deadlines: Deadlines, onExpired
   };
   const awaitNextRequest = (clock: Clock, idleMs: number): void => {
     clock.startedAt = performance.now() + idleMs;
-    arm(clock, idleMs + deadlines.headersTimeoutMs);
+    arm(clock, idleMs + headersTimeoutMs);
   };
 
   server.on('connection', (socket: Socket) => {
@@ -59,11 +60,15 @@ export function enforceDeadlines(server: Server, deadlines: Deadlines, onExpired
     if (clock === undefined) return;
     clock.inFlight++;
     clearTimeout(clock.timer);
+    // Only until the answer: a body the handler never read is drained after it,
+    // and its late 'end' must not clear the next request's clock.
+    const bodyIn = (): void => clearTimeout(clock.timer);
     if (!req.complete) {
       arm(clock, requestTimeoutMs - (performance.now() - clock.startedAt));
-      req.once('end', () => clearTimeout(clock.timer));
+      req.once('end', bodyIn);
     }
     res.once('close', () => {
+      req.off('end', bodyIn);
       if (--clock.inFlight === 0 && !clock.socket.destroyed) awaitNextRequest(clock, server.keepAliveTimeout);
     });
   });

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { endTimedOut } from '../http/end-raw.js';
 import { enforceDeadlines, withoutNodeDeadlines } from '../http/request-deadlines.js';
 import type { LoopController } from '../controller/controller.js';
 import { ErrorCodes } from '../errors.js';
@@ -14,9 +15,9 @@ export interface HttpOptions {
   port: number;
   controller: LoopController;
   logger: Logger;
-  /** The request line and headers must arrive within this. @default 5000 */
+  /** The request line and headers must arrive within this (capped at `requestTimeoutMs`). @default 5000 */
   headersTimeoutMs?: number;
-  /** The whole request must arrive within this (at least `headersTimeoutMs`). @default 10000 */
+  /** The whole request must arrive within this. @default 10000 */
   requestTimeoutMs?: number;
   /** Connections past this many are dropped at once: a few probes and scrapers need a handful. @default 64 */
   maxConnections?: number;
@@ -99,14 +100,9 @@ export async function listenHttp(options: HttpOptions): Promise<HttpListener> {
     log.debug({ method: req.method, path: req.url, status: a.status, durationMs: Math.round(performance.now() - began) }, 'HTTP request');
   };
 
-  const headersTimeout = options.headersTimeoutMs ?? 5_000;
-  const requestTimeout = Math.max(options.requestTimeoutMs ?? 10_000, headersTimeout);
   const server = createServer({ ...withoutNodeDeadlines, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void respond(req, res));
-  enforceDeadlines(server, { headersTimeoutMs: headersTimeout, requestTimeoutMs: requestTimeout }, (socket) => {
-    // As Node answers a request that timed out; a probe that slow is gone anyway.
-    socket.end('HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-    socket.once('finish', () => socket.destroy());
-  });
+  const deadlines = { headersTimeoutMs: options.headersTimeoutMs ?? 5_000, requestTimeoutMs: options.requestTimeoutMs ?? 10_000 };
+  enforceDeadlines(server, deadlines, endTimedOut);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.maxConnections = options.maxConnections ?? 64;
   let dropped = 0;
@@ -137,8 +133,6 @@ export async function listenHttp(options: HttpOptions): Promise<HttpListener> {
         log.info('HTTP closed');
         resolve();
       });
-      // Keep-alive connections with no request in flight would hold close() open until they time out.
-      server.closeIdleConnections();
     }));
 
   return { host: address.address, port: address.port, close };

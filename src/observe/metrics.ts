@@ -166,10 +166,15 @@ function read(controller: LoopController): Reading {
  * `ctl status` shows, so the two agree, and a removed loop simply is no
  * longer there to read.
  */
+/** How often the event-loop lag histogram (nodejs_eventloop_lag_p50_seconds …) takes a sample. */
+const EVENT_LOOP_SAMPLE_MS = 1000;
+
 export function createMetrics(controller: LoopController): Metrics {
   const registry = new Registry();
   // Standard process_* and nodejs_* names (event-loop lag included), unprefixed as Prometheus users expect.
-  collectDefaultMetrics({ register: registry });
+  // The lag histogram samples once a second, not every 10 ms (the default): its
+  // timer would wake an idle daemon a hundred times a second.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
 
   // One reading per scrape, so every metric of one exposition describes the
   // same moment. prom-client runs all collect callbacks of a registry.metrics()

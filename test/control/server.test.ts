@@ -323,12 +323,6 @@ describe('misbehaving clients', () => {
     expect((await get('/v1/status')).status).toBe(200);
   });
 
-  it('a command that outlasts the idle timeout still gets its answer', async () => {
-    h = await startHarness({ spinnerGraceMs: 600, limits: { idleTimeoutMs: 150 } });
-    const res = await post('/v1/loops/Spinner/hard-reset');
-    expect(res.json).toEqual({ result: { started: true, generation: 1 } });
-  });
-
   it('a slowloris client gets 408 and does not hold up other clients', async () => {
     h = await startHarness({ limits: { headersTimeoutMs: 300, requestTimeoutMs: 300 } });
     const began = Date.now();
@@ -363,8 +357,8 @@ describe('misbehaving clients', () => {
     expect((await get('/v1/status')).status).toBe(200);
   });
 
-  it('a command that outlasts the request timeout still gets its answer', async () => {
-    h = await startHarness({ spinnerGraceMs: 600, limits: { headersTimeoutMs: 150, requestTimeoutMs: 150 } });
+  it('a command that outlasts the request and keep-alive timeouts still gets its answer', async () => {
+    h = await startHarness({ spinnerGraceMs: 600, limits: { headersTimeoutMs: 150, requestTimeoutMs: 150, keepAliveTimeoutMs: 150 } });
     const res = await post('/v1/loops/Spinner/hard-reset');
     expect(res.json).toEqual({ result: { started: true, generation: 1 } });
   });
@@ -393,10 +387,27 @@ describe('misbehaving clients', () => {
     await waitFor(() => timers() <= before, { what: 'the connection’s deadline timer to be cleared' });
   });
 
+  it('a body the server never read does not switch off the next request\'s deadline', async () => {
+    h = await startHarness({ limits: { headersTimeoutMs: 300, requestTimeoutMs: 300, keepAliveTimeoutMs: 300 } });
+    let timer: NodeJS.Timeout | undefined;
+    const answer = await rawExchange(h.socketPath, (socket) => {
+      // Refused before its body is read (no such route): Node drains the body after the answer.
+      socket.write('POST /v1/nope HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello');
+      socket.once('data', () => {
+        // Then the next request's headers, a byte at a time, never ending.
+        socket.write('GET /v1/status HTTP/1.1\r\nX-Slow: ');
+        timer = setInterval(() => socket.writable && socket.write('a'), 20);
+      });
+    });
+    clearInterval(timer);
+    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+    expect(answer).toMatch(/HTTP\/1\.1 408 /);
+  });
+
   it('an idle connection that sends nothing is closed', async () => {
-    h = await startHarness({ limits: { headersTimeoutMs: 300, requestTimeoutMs: 300, idleTimeoutMs: 300 } });
+    h = await startHarness({ limits: { headersTimeoutMs: 300, requestTimeoutMs: 300 } });
     const answer = await rawExchange(h.socketPath, () => {});
-    expect(answer === '' || /^HTTP\/1\.1 408 /.test(answer)).toBe(true);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
   });
 
   it('malformed HTTP gets a 400 JSON error', async () => {

@@ -85,7 +85,7 @@ export class DaemonProcess {
 
 /**
  * One control request on the Unix socket: a fresh connection each (no pooled
- * socket that the server's idle timeout could close under a request).
+ * socket that the server's keep-alive timeout could close under a request).
  * Resolves `{ status, body, ms }`; rejects on no answer within `timeoutMs`.
  */
 export function control(socketPath, method, path, body, { timeoutMs = 30_000, rawBody } = {}) {
