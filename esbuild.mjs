@@ -3,7 +3,7 @@
 // the package). Every entry and chunk sits in dist/, so
 // `new URL('./runner.js', import.meta.url)` finds the runner from any of them.
 import { build } from 'esbuild';
-import { copyFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 rmSync('dist', { recursive: true, force: true });
@@ -68,9 +68,6 @@ function lazyChildProcess() {
     },
   };
 }
-
-// The manifest's JSON Schema for editors (generated from the zod schema by `npm run schema`).
-copyFileSync('schema/manifest.schema.json', 'dist/manifest.schema.json');
 
 // Type declarations for library users (the bundles carry none).
 if (!process.argv.includes('--no-types')) {

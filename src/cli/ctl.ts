@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { ResetResult } from '../controller/controller.js';
 import type { StartResult, StopResult } from '../loop/loop.js';
 import { request } from '../control/client.js';
-import { LOOP_NAME_PATTERN, LOOP_NAME_RULE, type ErrorBody, type FailureResult } from '../control/protocol.js';
+import { DEFAULT_SOCKET, LOOP_NAME_PATTERN, LOOP_NAME_RULE, type ErrorBody, type FailureResult } from '../control/protocol.js';
 import type { DaemonStatus, ReloadResult } from '../control/target.js';
 import { ErrorCodes, SuperloopsError } from '../errors.js';
 import { describeEach, describeFailure, describeReload, describeReset, describeStart, describeStop, formatStatus } from './format.js';
@@ -60,7 +60,7 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
     .addOption(
       // The environment is read here, not with Option.env(), so tests can pass their own.
       new Option('--socket <path>', 'the control socket of the daemon [env: SUPERLOOPS_SOCKET]').default(
-        io.env.SUPERLOOPS_SOCKET ?? './superloops.sock',
+        io.env.SUPERLOOPS_SOCKET ?? DEFAULT_SOCKET,
       ),
     )
     .addOption(

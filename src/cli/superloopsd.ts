@@ -4,14 +4,13 @@
  */
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { isSuperloopsError } from '../errors.js';
+import { DEFAULT_SOCKET } from '../control/protocol.js';
+import { LOG_LEVELS, type LogLevel } from '../manifest/schema.js';
 import { loadManifest } from '../manifest/load.js';
 import { createLogger } from '../observe/logger.js';
 import { runDaemon, ExitCodes } from '../daemon/main.js';
 import { validateModules } from '../daemon/validate.js';
-import { request } from '../control/client.js';
-
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+import { runSuperloops } from './ctl.js';
 
 function parseHostPort(value: string): { host: string; port: number } {
   const at = value.lastIndexOf(':');
@@ -23,7 +22,7 @@ function parseHostPort(value: string): { host: string; port: number } {
   return { host, port };
 }
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('superloopsd')
     .description('Supervise long-running loops in worker threads')
     .showHelpAfterError()
@@ -34,10 +33,10 @@ export function buildProgram(): Command {
     .description('run the daemon in the foreground on a manifest')
     .argument('<manifest>', 'the YAML manifest of loops')
     .option('--pretty', 'human-readable logs (pino-pretty) instead of JSON lines')
-    .addOption(new Option('--log-level <level>', 'overrides controller.log_level').choices(LEVELS))
+    .addOption(new Option('--log-level <level>', 'overrides controller.log_level').choices(LOG_LEVELS))
     .option('--socket <path>', 'control socket path (overrides SUPERLOOPS_SOCKET and the manifest)')
     .option('--http <host:port>', 'serve /healthz, /readyz and /metrics here (overrides controller.http)', parseHostPort)
-    .action(async (file: string, opts: { pretty?: boolean; logLevel?: (typeof LEVELS)[number]; socket?: string; http?: { host: string; port: number } }) => {
+    .action(async (file: string, opts: { pretty?: boolean; logLevel?: LogLevel; socket?: string; http?: { host: string; port: number } }) => {
       const manifest = await loadManifest(file);
       const socket = opts.socket ?? process.env.SUPERLOOPS_SOCKET;
       const logger = await createLogger({ level: opts.logLevel ?? manifest.controller.logLevel, pretty: opts.pretty === true });
@@ -69,17 +68,16 @@ export function buildProgram(): Command {
     .command('stop')
     .description('ask the daemon on the control socket to shut down gracefully')
     .argument('[manifest]', 'read the socket path from this manifest')
-    .option('--socket <path>', 'control socket path (default: SUPERLOOPS_SOCKET, else ./superloops.sock)')
+    .option('--socket <path>', `control socket path (default: SUPERLOOPS_SOCKET, else ${DEFAULT_SOCKET})`)
     .action(async (file: string | undefined, opts: { socket?: string }) => {
-      const socket = path.resolve(
-        opts.socket ?? process.env.SUPERLOOPS_SOCKET ?? (file ? (await loadManifest(file)).controller.socket : './superloops.sock'),
-      );
-      const response = await request(socket, 'POST', '/v1/shutdown', undefined, { timeoutMs: 10_000 });
-      if (response.status >= 400) {
-        const body = response.body as { error?: { message?: string } };
-        throw new Error(body.error?.message ?? `the daemon answered ${response.status}`);
-      }
-      process.stdout.write(`superloopsd at ${socket} is shutting down\n`);
+      const socket = opts.socket ?? process.env.SUPERLOOPS_SOCKET ?? (file ? (await loadManifest(file)).controller.socket : DEFAULT_SOCKET);
+      // The same request, output and exit codes as `superloops ctl shutdown`.
+      process.exitCode = await runSuperloops(['--socket', path.resolve(socket), '--timeout', '10000', 'ctl', 'shutdown'], {
+        out: (text) => process.stdout.write(text),
+        err: (text) => process.stderr.write(text),
+        env: process.env,
+        cwd: process.cwd(),
+      });
     });
 
   return program;
@@ -94,9 +92,8 @@ async function main(): Promise<void> {
       process.exit(err.exitCode === 0 ? 0 : 2);
     }
     // Errors users can act on are printed as they are: no stack trace.
-    const message = isSuperloopsError(err) || err instanceof Error ? err.message : String(err);
-    process.stderr.write(`superloopsd: ${message}\n`);
-    process.exit(isSuperloopsError(err, 'SL_ERR_NO_DAEMON') ? 3 : ExitCodes.CONFIG);
+    process.stderr.write(`superloopsd: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(ExitCodes.CONFIG);
   }
 }
 

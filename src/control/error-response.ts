@@ -1,5 +1,5 @@
 import { ErrorCodes } from '../errors.js';
-import { INTERNAL_ERROR_CODE, type ErrorBody } from './protocol.js';
+import type { ErrorBody } from './protocol.js';
 
 /** The HTTP status of each refusal; any other code (and any non-SuperloopsError) is a 500. */
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
@@ -29,7 +29,7 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   const code = codeOf(err);
   if (code === undefined) {
     const message = err instanceof Error ? err.message : String(err);
-    return { status: 500, headers: {}, body: { error: { code: INTERNAL_ERROR_CODE, message: `internal error: ${message}; see the daemon log` } } };
+    return { status: 500, headers: {}, body: { error: { code: ErrorCodes.INTERNAL, message: `internal error: ${message}; see the daemon log` } } };
   }
   const details = (err as { details?: Record<string, unknown> }).details;
   const override = details?.httpStatus;

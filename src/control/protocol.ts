@@ -1,4 +1,3 @@
-import { ErrorCodes } from '../errors.js';
 /**
  * The wire format of the control API, shared by the server and the client.
  * Types and constants only: the CLI imports this, and must stay light.
@@ -12,20 +11,12 @@ export const LOOP_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
 export const LOOP_NAME_RULE = 'a letter, then up to 63 letters, digits, "_", "." or "-"';
 
-/**
- * The code of an error the daemon did not expect (a bug, not a refusal). It is
- * a wire code only: nothing throws it, so it is not in the SuperloopsError catalog.
- */
-export const INTERNAL_ERROR_CODE = ErrorCodes.INTERNAL;
+/** Where the CLI and the daemon look for the control socket when nothing else says. */
+export const DEFAULT_SOCKET = './superloops.sock';
 
 /** The body of every 4xx and 5xx response. */
 export interface ErrorBody {
   error: { code: string; message: string };
-}
-
-/** The body of every 2xx response. */
-export interface ResultBody<T = unknown> {
-  result: T;
 }
 
 /** The result of `POST /v1/shutdown` (status 202: the shutdown has begun, not finished). */

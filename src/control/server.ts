@@ -5,7 +5,6 @@ import { endRaw, endTimedOut } from '../http/end-raw.js';
 import { enforceDeadlines, withoutNodeDeadlines } from '../http/request-deadlines.js';
 import { ErrorCodes, SuperloopsError } from '../errors.js';
 import { codeOf } from './error-response.js';
-import { INTERNAL_ERROR_CODE } from './protocol.js';
 import { readBody, tooLarge } from './read-body.js';
 import { answerClientError, send, sendError } from './respond.js';
 import { badRequest, matchRoute, parseBody, parseLoopName, routeList, type Route } from './routes.js';
@@ -42,8 +41,6 @@ export interface ControlServerOptions {
 }
 
 export interface ControlServer {
-  /** The socket file's path, as given. */
-  readonly path: string;
   /** Stops listening, destroys open connections and removes the socket file. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -101,7 +98,6 @@ export async function listenControl(options: ControlServerOptions): Promise<Cont
 
   let closing: Promise<void> | undefined;
   return {
-    path: socketPath,
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -147,8 +143,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, target: Control
     }
     send(res, match.route.status, { result }, {});
   } catch (err) {
-    outcome = codeOf(err) ?? INTERNAL_ERROR_CODE;
-    if (outcome === INTERNAL_ERROR_CODE) logger.error({ err, verb: route?.verb }, 'Control request failed');
+    outcome = codeOf(err) ?? ErrorCodes.INTERNAL;
+    if (outcome === ErrorCodes.INTERNAL) logger.error({ err, verb: route?.verb }, 'Control request failed');
     sendError(res, err);
   } finally {
     const entry = { verb: route?.verb, loop: rawName === undefined ? undefined : truncate(rawName), outcome, durationMs: Math.round(performance.now() - began) };

@@ -221,11 +221,6 @@ export class Generation {
     return performance.timeOrigin + performance.now() - (this.#stats[STAT_TIME_ORIGIN]! + started);
   }
 
-  /** Cycles of the running cycle, to tell one long cycle from many. */
-  get cycleStartedStamp(): number {
-    return this.#stats[STAT_CYCLE_STARTED]!;
-  }
-
   get heapUsedBytes(): number {
     return this.#stats[STAT_HEAP_USED]!;
   }

@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_SOCKET } from '../control/protocol.js';
 import { describeValue } from './describe-value.js';
 import { type Path, type Problem, formatPath } from './problems.js';
-import { DEFAULT_SOCKET } from './schema.js';
 import type { SourceTree } from './yaml-tree.js';
 
 /*

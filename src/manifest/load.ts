@@ -107,7 +107,7 @@ export function parseManifest(text: string, file: string, env: NodeJS.ProcessEnv
   }
 
   const tree = readTree(doc, lines, env);
-  const secrets = unique(tree.secrets.map((secret) => secret.value));
+  const secrets = unique(tree.secrets);
   const top = tree.value;
   if (tree.unusable([])) throw invalid(tree.problems, secrets);
   if (!isMapping(top)) {
@@ -130,7 +130,7 @@ export function parseManifest(text: string, file: string, env: NodeJS.ProcessEnv
     problems.push(...issueProblems(issues, { tree, input, inherited: new Set() }));
   }
   if (problems.length > 0 || !result.success) throw invalid(problems, secrets);
-  return toManifest(result.data, { file: absoluteFile, dir, secrets, tree });
+  return toManifest(result.data, { file: absoluteFile, dir, secrets });
 }
 
 /**
@@ -157,7 +157,7 @@ function withDefaults(top: Record<string, unknown>): { input: Record<string, unk
 
 function toManifest(
   doc: ManifestDocument,
-  source: { file: string; dir: string; secrets: string[]; tree: ReturnType<typeof readTree> },
+  source: { file: string; dir: string; secrets: string[] },
 ): Manifest {
   const { controller: c } = doc;
   const controller: Manifest['controller'] = {

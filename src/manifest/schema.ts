@@ -1,4 +1,4 @@
-import { LOOP_NAME_PATTERN } from '../control/protocol.js';
+import { DEFAULT_SOCKET, LOOP_NAME_PATTERN } from '../control/protocol.js';
 import { z } from 'zod';
 import { describeValue } from './describe-value.js';
 import { duration } from './duration.js';
@@ -43,7 +43,7 @@ function text(what: string, pattern?: { regex: RegExp; error: (issue: Issue) => 
 }
 
 /** The module files a loop can be loaded from (see LoopSpec.module). */
-export const MODULE_EXTENSION = /\.(?:ts|mts|js|mjs)$/;
+const MODULE_EXTENSION = /\.(?:ts|mts|js|mjs)$/;
 
 function modulePath() {
   return text('a path to a module file', {
@@ -61,15 +61,10 @@ function mapping<T extends z.core.$ZodLooseShape>(shape: T, what: string) {
   });
 }
 
-/** Thread names and control URLs are built from loop names, hence the narrow alphabet; one rule, shared with the control API. */
-export const LOOP_NAME = LOOP_NAME_PATTERN;
-
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const RESTART_POLICIES = ['always', 'on-failure', 'never'] as const;
-
-export const DEFAULT_SOCKET = './superloops.sock';
+const RESTART_POLICIES = ['always', 'on-failure', 'never'] as const;
 
 export const httpSchema = mapping(
   {
@@ -116,7 +111,7 @@ export const controllerSchema = mapping(
 );
 
 /** The keys a loop may take from `defaults:` — everything but its identity and options. */
-export const loopSettingsShape = {
+const loopSettingsShape = {
   grace_period: duration
     .prefault(5)
     .describe('How long a stop waits for the loop to end by itself before terminating its thread. Default 5 (seconds).'),
@@ -158,15 +153,15 @@ export const loopSettingsShape = {
     .describe('Start the loop with the daemon. false: it starts only when asked (superloops start <name>). Default true.'),
 };
 
-export const loopDefaultsSchema = mapping(
+const loopDefaultsSchema = mapping(
   loopSettingsShape,
   'loop settings indented under defaults:, e.g. defaults: { grace_period: 5 }',
 );
 
-export const loopSchema = mapping(
+const loopSchema = mapping(
   {
     name: text('a loop name', {
-      regex: LOOP_NAME,
+      regex: LOOP_NAME_PATTERN,
       error: (issue) =>
         `${describeValue(issue.input)} is not a valid loop name; start with a letter, then use up to 63 letters, digits, _, . or - (names become part of thread names and URLs)`,
     }).describe('Unique name of the loop: a letter, then up to 63 letters, digits, _, . or -. Required.'),
@@ -202,10 +197,6 @@ export const manifestSchema = mapping(
 );
 
 export type ManifestDocument = z.output<typeof manifestSchema>;
-export type ManifestDocumentInput = z.input<typeof manifestSchema>;
-export type ControllerSection = z.output<typeof controllerSchema>;
-export type LoopEntry = z.output<typeof loopSchema>;
-export type LoopDefaults = z.input<typeof loopDefaultsSchema>;
 
 const loopSettingKeys = Object.keys(loopSettingsShape);
 

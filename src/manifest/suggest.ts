@@ -24,7 +24,7 @@ function normalize(word: string): string {
 }
 
 /** Levenshtein distance with adjacent transpositions (optimal string alignment). */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   // Manifest keys are short; anything long is not a typo of one and costs nothing to skip.
   if (Math.abs(a.length - b.length) > 3 || a.length > 64 || b.length > 64) return Infinity;
   const rows: number[][] = [];

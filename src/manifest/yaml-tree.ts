@@ -7,12 +7,6 @@ export interface Position {
   column: number;
 }
 
-/** A value that came from the environment, and where it was used. */
-export interface Secret {
-  path: Path;
-  value: string;
-}
-
 /**
  * A parsed manifest as plain data, with `${VAR}` already replaced, plus what the
  * loader needs to report problems: where each value is, and which values must not
@@ -22,7 +16,8 @@ export interface SourceTree {
   value: unknown;
   /** Problems found while reading: unset variables, bad aliases, keys that collide. */
   problems: Problem[];
-  secrets: Secret[];
+  /** Every value that came from the environment. */
+  secrets: string[];
   /** Where the value at `path` is, or the nearest enclosing value that exists. */
   position(path: Path): Position;
   /** Where the key of the value at `path` is written, if it is a mapping key. */
@@ -57,7 +52,7 @@ export function readTree(doc: Document, lines: LineCounter, env: NodeJS.ProcessE
   const origins = new Map<string, string>();
   const unusable = new Set<string>();
   const problems: Problem[] = [];
-  const secrets: Secret[] = [];
+  const secrets: string[] = [];
   // Anchors as met in document order; an alias refers to the latest one of its name, as in YAML.
   const anchors = new Map<string, unknown>();
   const expanding = new Set<unknown>();
@@ -134,7 +129,7 @@ export function readTree(doc: Document, lines: LineCounter, env: NodeJS.ProcessE
         return node.value;
       }
       if (result.substitutions.length === 0) return result.text;
-      for (const { value } of result.substitutions) secrets.push({ path, value });
+      for (const { value } of result.substitutions) secrets.push(value);
       const only = result.substitutions.length === 1 && node.value === `\${${result.substitutions[0]!.name}}`;
       origins.set(pathKey(path), only ? `the value of ${node.value}` : `the value of ${JSON.stringify(node.value)}`);
       return node.type === 'PLAIN' && !isOptions(path) ? readPlain(result.text) : result.text;

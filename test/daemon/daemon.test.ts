@@ -124,8 +124,13 @@ describe('superloopsd start and superloops ctl', () => {
     await daemon.ready();
     const stop = await run('superloopsd', ['stop', m.file]);
     expect(stop.code).toBe(0);
+    expect(stop.stdout).toMatch(/shutting down/);
     expect((await daemon.exited).code).toBe(0);
     expect(daemon.lines.at(-1)?.msg).toBe('Stopped');
+    // Nobody left at the socket: exit 3, as `ctl` says it.
+    const again = await run('superloopsd', ['stop', m.file]);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toMatch(/no daemon is listening at/);
   });
 
   it('a second daemon on a live socket refuses to start and says so; a stale socket is reclaimed', async () => {
