@@ -119,61 +119,59 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
     },
   );
 
-  for (const [action, done] of [
-    ['start', 'started'],
-    ['stop', 'stopped'],
-  ] as const) {
-    verb(action, `${action} one loop, or every loop with --all`)
-      .argument('[name]', 'the loop')
-      .option('--all', `${action} every loop`)
-      .action(async (name: string | undefined, opts: { all?: boolean }, cmd: Command) => {
-        if (opts.all === true && name !== undefined) cmd.error(`error: give a loop name or --all, not both`, usage);
-        if (opts.all === true) {
-          const answer = await call(cmd, 'POST', `/v1/loops/${action}`);
-          if (!answer) return;
-          if (action === 'start') {
-            const results = answer.result as Record<string, StartResult>;
-            print(cmd, results, () => describeEach(results, (n, r) => describeStart(n, r, done)));
-            notStarted(Object.values(results));
-          } else {
-            const results = answer.result as Record<string, StopResult>;
-            print(cmd, results, () => describeEach(results, describeStop));
-          }
-          return;
-        }
-        const loop = checkName(cmd, name);
-        const answer = await call(cmd, 'POST', loopPath(loop, action));
-        if (!answer) return;
-        if (action === 'start') {
-          const result = answer.result as StartResult;
-          print(cmd, result, () => describeStart(loop, result, done));
-          notStarted([result]);
-        } else print(cmd, answer.result, () => describeStop(loop, answer.result as StopResult));
-      });
-  }
+  /** Sends `action` for one loop and prints its StartResult: start, restart and hard-reset answer with one. */
+  const startOne = async (cmd: Command, name: string | undefined, action: string, done: string, body?: unknown): Promise<void> => {
+    const loop = checkName(cmd, name);
+    const answer = await call(cmd, 'POST', loopPath(loop, action), body);
+    if (!answer) return;
+    const result = answer.result as StartResult;
+    print(cmd, result, () => describeStart(loop, result, done));
+    notStarted([result]);
+  };
+
+  /** Whether `--all` was asked for; a name and --all together is a usage error. */
+  const all = (cmd: Command, name: string | undefined, opts: { all?: boolean }): boolean => {
+    if (opts.all === true && name !== undefined) cmd.error('error: give a loop name or --all, not both', usage);
+    return opts.all === true;
+  };
+
+  verb('start', 'start one loop, or every loop with --all')
+    .argument('[name]', 'the loop')
+    .option('--all', 'start every loop')
+    .action(async (name: string | undefined, opts: { all?: boolean }, cmd: Command) => {
+      if (!all(cmd, name, opts)) return startOne(cmd, name, 'start', 'started');
+      const answer = await call(cmd, 'POST', '/v1/loops/start');
+      if (!answer) return;
+      const results = answer.result as Record<string, StartResult>;
+      print(cmd, results, () => describeEach(results, (n, r) => describeStart(n, r, 'started')));
+      notStarted(Object.values(results));
+    });
+
+  verb('stop', 'stop one loop, or every loop with --all')
+    .argument('[name]', 'the loop')
+    .option('--all', 'stop every loop')
+    .action(async (name: string | undefined, opts: { all?: boolean }, cmd: Command) => {
+      if (all(cmd, name, opts)) {
+        const answer = await call(cmd, 'POST', '/v1/loops/stop');
+        const results = answer?.result as Record<string, StopResult> | undefined;
+        if (results) print(cmd, results, () => describeEach(results, describeStop));
+        return;
+      }
+      const loop = checkName(cmd, name);
+      const answer = await call(cmd, 'POST', loopPath(loop, 'stop'));
+      if (answer) print(cmd, answer.result, () => describeStop(loop, answer.result as StopResult));
+    });
 
   verb('restart', 'stop a loop gracefully, then start its next generation')
     .argument('<name>', 'the loop')
-    .action(async (name: string, _opts: unknown, cmd: Command) => {
-      const loop = checkName(cmd, name);
-      const answer = await call(cmd, 'POST', loopPath(loop, 'restart'));
-      if (!answer) return;
-      const result = answer.result as StartResult;
-      print(cmd, result, () => describeStart(loop, result, 'restarted'));
-      notStarted([result]);
-    });
+    .action((name: string, _opts: unknown, cmd: Command) => startOne(cmd, name, 'restart', 'restarted'));
 
   verb('hard-reset', 'stop a loop\'s generation (gracefully, or at once with --force) and start the next')
     .argument('<name>', 'the loop')
     .option('--force', 'terminate the worker at once instead of waiting out its grace period')
-    .action(async (name: string, opts: { force?: boolean }, cmd: Command) => {
-      const loop = checkName(cmd, name);
-      const answer = await call(cmd, 'POST', loopPath(loop, 'hard-reset'), opts.force === true ? { force: true } : undefined);
-      if (!answer) return;
-      const result = answer.result as StartResult;
-      print(cmd, result, () => describeStart(loop, result, 'hard reset'));
-      notStarted([result]);
-    });
+    .action((name: string, opts: { force?: boolean }, cmd: Command) =>
+      startOne(cmd, name, 'hard-reset', 'hard reset', opts.force === true ? { force: true } : undefined),
+    );
 
   verb('failure', 'record one failure against a loop (to rehearse the failure budget and global reset)')
     .argument('<name>', 'the loop')

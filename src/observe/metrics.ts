@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { LoopController } from '../controller/controller.js';
+import type { ControllerStatus, LoopController } from '../controller/controller.js';
 import type { LoopState, LoopStatus } from '../loop/loop.js';
 import { CYCLE_BUCKETS_S } from '../worker/protocol.js';
 import { BucketedHistogram } from './bucketed-histogram.js';
@@ -23,13 +23,9 @@ const LOOP_STATES = Object.keys({
   failed: 0,
 } satisfies Record<LoopState, 0>) as LoopState[];
 
-/** What one scrape reads: the same fields `ctl status` shows, plus the duration buckets. */
-interface Reading {
+/** What one scrape reads: the controller's status (what `ctl status` shows), plus each loop's duration buckets. */
+interface Reading extends Omit<ControllerStatus, 'loops'> {
   atMs: number;
-  greenLight: boolean;
-  resetting: boolean;
-  gaveUp: boolean;
-  resets: number;
   loops: { status: LoopStatus; durations: { counts: number[]; sumSeconds: number } }[];
 }
 
@@ -150,15 +146,14 @@ const DEFINITIONS: Definition[] = [
 const CYCLE_DURATION = 'superloops_loop_cycle_duration_seconds';
 
 function read(controller: LoopController): Reading {
-  return {
-    atMs: Date.now(),
-    greenLight: controller.greenLight,
-    resetting: controller.resetting,
-    gaveUp: controller.gaveUp,
-    resets: controller.resets,
-    loops: controller.loops.map((loop) => ({ status: loop.status(), durations: loop.cycleDurations() })),
-  };
+  const { loops, ...rest } = controller.status();
+  // status() lists controller.loops in order, in the same synchronous stretch.
+  const handles = controller.loops;
+  return { atMs: Date.now(), ...rest, loops: loops.map((status, i) => ({ status, durations: handles[i]!.cycleDurations() })) };
 }
+
+/** How often the event-loop lag histogram (nodejs_eventloop_lag_p50_seconds …) takes a sample. */
+const EVENT_LOOP_SAMPLE_MS = 1000;
 
 /**
  * A registry whose superloops metrics hold no state of their own: each scrape
@@ -166,9 +161,6 @@ function read(controller: LoopController): Reading {
  * `ctl status` shows, so the two agree, and a removed loop simply is no
  * longer there to read.
  */
-/** How often the event-loop lag histogram (nodejs_eventloop_lag_p50_seconds …) takes a sample. */
-const EVENT_LOOP_SAMPLE_MS = 1000;
-
 export function createMetrics(controller: LoopController): Metrics {
   const registry = new Registry();
   // Standard process_* and nodejs_* names (event-loop lag included), unprefixed as Prometheus users expect.
