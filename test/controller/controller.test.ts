@@ -128,10 +128,16 @@ describe('LoopController global reset', () => {
   it('failures during the restart phase do not start a second overlapping reset', async () => {
     const c = newController();
     const bad = c.newLoop({ name: 'Bad', module: fixture('reports-failures'), maxLoopFailures: 0, options: { sleepMs: 1 } });
+    // Keeps the restart phase open ~300 ms while Bad, already running again, fails every millisecond.
+    c.newLoop({ name: 'Slow', module: fixture('slow-thread-start') });
     const started: string[] = [];
     c.on('resetStarted', ({ resetId }) => started.push(resetId));
+    let atFirstCompletion: { started: number; resets: number } | undefined;
+    c.once('resetCompleted', () => (atFirstCompletion = { started: started.length, resets: c.resets }));
     await c.start();
-    await nextEvent(c, 'resetCompleted');
+    await waitFor(() => atFirstCompletion, { what: 'the first reset to complete' });
+    expect(atFirstCompletion).toEqual({ started: 1, resets: 1 });
+    expect(lines.some((l) => l.loop === 'Bad' && l.generation === 1 && l.msg === 'Failure')).toBe(true);
     // Every reset that began also completed before the next began: never two at once.
     const msgs = lines.filter((l) => l.msg === 'Stopping loops' || l.msg === 'Restart completed').map((l) => l.msg);
     for (let i = 0; i < msgs.length; i++) expect(msgs[i]).toBe(i % 2 === 0 ? 'Stopping loops' : 'Restart completed');
@@ -198,10 +204,13 @@ describe('LoopController supervision of the set', () => {
 
   it('removeLoop stops and forgets a loop; unknown names list the known ones', async () => {
     const c = newController();
-    c.newLoop({ name: 'A', module: fixture('counts-cycles') });
+    const a = c.newLoop({ name: 'A', module: fixture('counts-cycles') });
     await c.start();
     await c.removeLoop('A');
     expect(c.loops).toHaveLength(0);
+    expect(a.isAlive).toBe(false);
+    expect(a.state).toBe('stopped');
+    await expect(a.start()).rejects.toMatchObject({ code: 'SL_ERR_LOOP_NOT_FOUND' });
     expect(() => c.getLoop('A')).toThrow(expect.objectContaining({ code: 'SL_ERR_LOOP_NOT_FOUND' }));
     expect(() => c.newLoop({ name: 'X', module: fixture('counts-cycles') }) && c.newLoop({ name: 'X', module: fixture('counts-cycles') })).toThrow(
       expect.objectContaining({ code: 'SL_ERR_LOOP_EXISTS' }),
@@ -229,6 +238,9 @@ describe('LoopController supervision of the set', () => {
     const reset = c.reset();
     const hard = a.hardReset();
     await Promise.all([reset, hard]);
+    expect(await hard).toEqual({ started: true, generation: 2 });
+    // The hard reset found the reset's generation 1 running, not generation 0.
+    expect(lines.find((l) => l.msg === 'Hard reset')).toMatchObject({ generation: 1 });
     expect(a.generation).toBe(2);
     expect(c.aliveLoops()).toEqual([a]);
   });

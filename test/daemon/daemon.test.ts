@@ -29,7 +29,7 @@ loops:
 
 interface Status {
   daemon: { pid: number; state: string };
-  controller: { greenLight: boolean; resets: number; loops: { name: string; state: string; generation: number; failures: number }[] };
+  controller: { greenLight: boolean; resets: number; loops: { name: string; state: string; generation: number; failures: number; startedAt: number }[] };
 }
 
 async function status(socket: string): Promise<Status> {
@@ -161,7 +161,8 @@ loops:
 `);
     const daemon = startDaemon(m.file);
     await daemon.ready();
-    const keepBefore = loop(await status(m.socket), 'Keep');
+    const before = await status(m.socket);
+    const keepBefore = loop(before, 'Keep');
     writeManifest(
       `
 controller: { socket: ./superloops.sock }
@@ -173,6 +174,7 @@ loops:
 `,
       m.dir,
     );
+    const firstLine = daemon.lines.length;
     daemon.child.kill('SIGHUP');
     const reloaded = await daemon.waitForLine((l) => l.msg === 'Reloaded', 'the reload');
     expect(reloaded).toMatchObject({ added: ['Add'], removed: ['Remove'], changed: ['Change'], unchanged: ['Keep'] });
@@ -180,6 +182,17 @@ loops:
     expect(s.controller.loops.map((l) => l.name).sort()).toEqual(['Add', 'Change', 'Keep']);
     expect(loop(s, 'Keep').generation).toBe(keepBefore.generation);
     expect(s.controller.loops.every((l) => l.state === 'running')).toBe(true);
+    // Keep's worker is the same one; Change's is new.
+    expect(loop(s, 'Keep').startedAt).toBe(keepBefore.startedAt);
+    expect(loop(s, 'Change').startedAt).toBeGreaterThan(loop(before, 'Change').startedAt);
+    // Removed and changed loops were stopped gracefully; Keep was never asked to stop.
+    const since = daemon.lines.slice(firstLine);
+    const said = (name: string, msg: string) => since.some((l) => l.loop === name && l.msg === msg);
+    for (const name of ['Remove', 'Change']) {
+      expect(said(name, 'Stopping')).toBe(true);
+      expect(said(name, 'Exited gracefully')).toBe(true);
+    }
+    expect(said('Keep', 'Stopping')).toBe(false);
 
     // A broken manifest is rejected whole: nothing changes.
     writeFileSync(m.file, 'loops: [ {name: Broken');
@@ -190,6 +203,7 @@ loops:
     await daemon.waitForLine((l) => l.msg === 'Reload rejected, nothing changed', 'the rejected reload');
     const after = await status(m.socket);
     expect(after.controller.loops.map((l) => l.name).sort()).toEqual(['Add', 'Change', 'Keep']);
+    for (const name of ['Add', 'Change', 'Keep']) expect(loop(after, name).startedAt).toBe(loop(s, name).startedAt);
   });
 
   it('exits 2 when the controller gives up, so that an orchestrator restarts it', async () => {
