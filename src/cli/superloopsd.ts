@@ -8,7 +8,8 @@ import { DEFAULT_SOCKET } from '../control/protocol.js';
 import { LOG_LEVELS, type LogLevel } from '../manifest/schema.js';
 import { loadManifest } from '../manifest/load.js';
 import { createLogger } from '../observe/logger.js';
-import { runDaemon, ExitCodes } from '../daemon/main.js';
+import { ExitCodes } from '../daemon/exit.js';
+import { runDaemon } from '../daemon/main.js';
 import { validateModules } from '../daemon/validate.js';
 import { runSuperloops } from './ctl.js';
 

@@ -1,19 +1,6 @@
 import type { Logger } from 'pino';
 import { Daemon, type DaemonOptions } from './daemon.js';
-
-/** Exit codes of `superloopsd start`. */
-export const ExitCodes = {
-  /** Stopped on a signal or `ctl shutdown`, every loop stopped. */
-  OK: 0,
-  /** Bad manifest or arguments, socket in use: nothing was started. */
-  CONFIG: 1,
-  /** The controller gave up (too many resets in the window): let Docker or Kubernetes restart us. */
-  GAVE_UP: 2,
-  /** A worker could not be killed (blocked in a native call): only a process restart frees it. */
-  UNKILLABLE: 3,
-  /** A second signal, or the shutdown itself went past its bound. */
-  FORCED: 130,
-} as const;
+import { ExitCodes, HARD_DEADLINE_EXTRA_MS } from './exit.js';
 
 /**
  * Runs a daemon until it is told to stop, then exits the process. The only
@@ -36,7 +23,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     const hardDeadline = setTimeout(() => {
       logger.error({ shutdownTimeoutMs: daemon.manifest.controller.shutdownTimeoutMs }, 'Shutdown took too long, exiting');
       process.exit(ExitCodes.FORCED);
-    }, daemon.manifest.controller.shutdownTimeoutMs + 5000);
+    }, daemon.manifest.controller.shutdownTimeoutMs + HARD_DEADLINE_EXTRA_MS);
     hardDeadline.unref();
     const report = await daemon.close();
     const exitCode = report.timedOut && code === ExitCodes.OK ? ExitCodes.FORCED : code;

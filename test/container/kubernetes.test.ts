@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { HARD_DEADLINE_EXTRA_MS } from '../../src/daemon/exit.js';
 import { type Manifest, parseManifest } from '../../src/manifest/load.js';
 
 // Keeps deploy/kubernetes, the Dockerfile and config/docker.yaml in step with
@@ -18,8 +19,6 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const k8sDir = path.join(root, 'deploy/kubernetes');
 const run = promisify(execFile);
 
-/** The daemon forces its exit this long after shutdown_timeout (src/daemon/main.ts). */
-const DAEMON_HARD_DEADLINE_EXTRA_MS = 5000;
 
 // ---- the Kubernetes objects ----
 
@@ -38,8 +37,10 @@ interface Container {
   args?: string[];
   command?: string[];
   ports?: { name?: string; containerPort: number }[];
+  env?: { name: string; value?: string }[];
   livenessProbe?: Probe;
   readinessProbe?: Probe;
+  startupProbe?: Probe;
   securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean; runAsUser?: number; runAsNonRoot?: boolean };
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
 }
@@ -218,14 +219,16 @@ describe('deploy/kubernetes', () => {
     expect(['0.0.0.0', '::']).toContain(http!.host);
     expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
     expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
+    expect(container.startupProbe?.httpGet?.path).toBe('/healthz');
     expect(containerPort(container.livenessProbe?.httpGet?.port)).toBe(http!.port);
     expect(containerPort(container.readinessProbe?.httpGet?.port)).toBe(http!.port);
+    expect(containerPort(container.startupProbe?.httpGet?.port)).toBe(http!.port);
   });
 
   it('gives the daemon more than shutdown_timeout (and its own forced exit) before SIGKILL', () => {
     const { shutdownTimeoutMs } = manifest.controller;
     expect(pod.terminationGracePeriodSeconds).toBeDefined();
-    expect(pod.terminationGracePeriodSeconds! * 1000).toBeGreaterThan(shutdownTimeoutMs + DAEMON_HARD_DEADLINE_EXTRA_MS);
+    expect(pod.terminationGracePeriodSeconds! * 1000).toBeGreaterThan(shutdownTimeoutMs + HARD_DEADLINE_EXTRA_MS);
     // Loops stop in parallel: each grace period must fit in the shutdown timeout.
     for (const loop of manifest.loops) expect(loop.gracePeriodMs, loop.name).toBeLessThanOrEqual(shutdownTimeoutMs);
   });
@@ -236,7 +239,13 @@ describe('deploy/kubernetes', () => {
     expect(container.securityContext?.readOnlyRootFilesystem).toBe(true);
     expect(container.securityContext?.allowPrivilegeEscalation).toBe(false);
     // TypeScript loops are compiled under os.tmpdir(); the socket is created in its directory.
-    for (const dir of ['/tmp', path.posix.dirname(manifest.controller.socket)]) {
+    // The socket the daemon really uses: SUPERLOOPS_SOCKET (the pod's, else the image's) over the manifest's.
+    const imageSocket = dockerfile
+      .filter((i) => i.op === 'ENV')
+      .map((i) => /\bSUPERLOOPS_SOCKET=(\S+)/.exec(i.args)?.[1])
+      .findLast((v) => v !== undefined);
+    const socket = container.env?.find((e) => e.name === 'SUPERLOOPS_SOCKET')?.value ?? imageSocket ?? manifest.controller.socket;
+    for (const dir of ['/tmp', path.posix.dirname(socket)]) {
       expect(mountOf(`${dir}/x`)?.volume.emptyDir, `${dir} is an emptyDir mount`).toBeDefined();
     }
   });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, SuperloopsError, isSuperloopsError } from '../../src/errors.js';
+import { defaultLoopOptions } from '../../src/loop/options.js';
 import { type Manifest, type Problem, loadManifest, parseManifest } from '../../src/manifest/load.js';
 
 let dir: string;
@@ -70,17 +71,8 @@ describe('loadManifest: valid manifests', () => {
         {
           name: 'A',
           module: path.join(dir, 'loops', 'a.ts'),
-          gracePeriodMs: 5000,
-          maxLoopFailures: 10,
-          failureWindowMs: undefined,
-          stopOnFailure: false,
-          resetGlobally: true,
-          cycleTimeoutMs: undefined,
-          memoryLimitMb: undefined,
-          restart: 'always',
-          restartDelayMs: 100,
-          maxRestartDelayMs: 30_000,
-          stableAfterMs: 30_000,
+          // The manifest's defaults are the library's: one set of loop defaults, two ways in.
+          ...defaultLoopOptions,
           autostart: true,
         },
       ],
@@ -339,7 +331,8 @@ describe('loadManifest: problems', () => {
     const found = await problems(text);
     expect(new Set(found.map((p) => p.line)).size).toBe(found.length);
     expect(found.length).toBeLessThanOrEqual(11);
-    if (found.length === 11) expect(found[10]!.message).toMatch(/^invalid YAML on \d+ more lines? from here; fix the errors above first$/);
+    expect(found).toHaveLength(11);
+    expect(found[10]!.message).toMatch(/^invalid YAML on \d+ more lines? from here; fix the errors above first$/);
   });
 
   it('rejects duplicate keys', async () => {
@@ -513,6 +506,7 @@ describe('loadManifest: problems', () => {
     expect(found.message).toMatch(/^unknown key `__proto__`/);
     const manifest = await load(`${minimal}    options: { __proto__: { polluted: true } }\n`);
     expect(Object.getPrototypeOf(manifest.loops[0]!.options)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(manifest.loops[0]!.options, '__proto__')?.value).toEqual({ polluted: true });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

@@ -152,9 +152,9 @@ describe('listenHttp', () => {
   });
 
   it('/readyz is 503 naming a loop that is restarting after a crash, and 200 once it runs again', async () => {
-    // The first restart is immediate; the second crash in a row waits restartDelayMs (±20%),
-    // which holds the loop in 'restarting' long enough to ask.
-    const h = await serve({}, [loop('ApiFeedLoop', 'exits-in-early-generations', { options: { generations: 2 }, resetGlobally: false, restartDelayMs: 500 })]);
+    // The first restart is immediate; the second crash in a row waits restartDelayMs, a
+    // minute here: the loop stays 'restarting' until the test starts it itself.
+    const h = await serve({}, [loop('ApiFeedLoop', 'exits-in-early-generations', { options: { generations: 2 }, resetGlobally: false, restartDelayMs: 60_000 })]);
     const feed = h.controller.getLoop('ApiFeedLoop');
     const delayed = nextEvent(feed, 'restartScheduled', (e: { attempt: number }) => e.attempt === 2);
     const restarted = nextEvent(feed, 'started', (e: { generation: number }) => e.generation === 2);
@@ -165,6 +165,8 @@ describe('listenHttp', () => {
     expect(during.status).toBe(503);
     expect(during.body).toEqual({ ready: false, reasons: ['loop ApiFeedLoop is restarting'] });
 
+    // start() cancels the pending restart and starts the next generation now.
+    await feed.start();
     await restarted;
     const after = await get(h, '/readyz');
     expect(after.status).toBe(200);
