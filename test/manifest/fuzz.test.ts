@@ -6,6 +6,7 @@ import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, isSuperloopsError } from '../../src/errors.js';
+import { defaultLoopOptions } from '../../src/loop/options.js';
 import { parseDuration } from '../../src/manifest/duration.js';
 import { manifestJsonSchema } from '../../src/manifest/json-schema.js';
 import { type Manifest, type Problem, parseManifest } from '../../src/manifest/load.js';
@@ -164,6 +165,27 @@ const validManifest = fc.record(
   { requiredKeys: ['loops'] },
 );
 
+/** What the loader must make of a loop's settings (its own over `defaults:`), by the documented defaults. */
+function expectedSettings(merged: Partial<Record<keyof typeof settings, unknown>>): Record<string, unknown> {
+  const ms = (value: unknown, otherwise: number | undefined): number | undefined =>
+    value === undefined || value === null ? otherwise : parseDuration(typeof value === 'string' ? value.replace('${SECRET_DURATION}', '7s') : (value as number));
+  const d = defaultLoopOptions;
+  return {
+    gracePeriodMs: ms(merged.grace_period, d.gracePeriodMs),
+    maxLoopFailures: merged.max_loop_failures ?? d.maxLoopFailures,
+    failureWindowMs: ms(merged.failure_window, undefined),
+    stopOnFailure: merged.stop_on_failure ?? d.stopOnFailure,
+    resetGlobally: merged.reset_globally ?? d.resetGlobally,
+    cycleTimeoutMs: ms(merged.cycle_timeout, undefined),
+    memoryLimitMb: merged.memory_limit_mb ?? undefined,
+    restart: merged.restart ?? d.restart,
+    restartDelayMs: ms(merged.restart_delay, d.restartDelayMs),
+    maxRestartDelayMs: ms(merged.max_restart_delay, d.maxRestartDelayMs),
+    stableAfterMs: ms(merged.stable_after, d.stableAfterMs),
+    autostart: merged.autostart ?? true,
+  };
+}
+
 const editorSchema = z.fromJSONSchema(manifestJsonSchema() as Parameters<typeof z.fromJSONSchema>[0]);
 
 describe('parseManifest under random input', () => {
@@ -181,13 +203,14 @@ describe('parseManifest under random input', () => {
     fc.assert(fc.property(nearManifest, (doc) => void parseOrProblems(stringify(doc))), { numRuns: 300 });
   });
 
-  it('accepts valid manifests, which round-trip through YAML to the same result', () => {
+  it('accepts valid manifests, loads each setting as written or defaulted, and reads the same from JSON', () => {
     fc.assert(
       fc.property(validManifest, (doc) => {
         const text = stringify(doc);
         const first = parseOrProblems(text);
         if (Array.isArray(first)) throw new Error(`rejected a valid manifest:\n${text}\n${JSON.stringify(first, null, 2)}`);
-        const again = parseManifest(stringify(parse(text)), file, env);
+        // The same document as JSON (flow style, every string quoted) loads to the same manifest.
+        const again = parseManifest(JSON.stringify(parse(text)), file, env);
         expect(again).toEqual(first);
 
         expect(first.loops.map((loop) => loop.name)).toEqual(doc.loops.map((loop) => loop.name));
@@ -197,6 +220,7 @@ describe('parseManifest under random input', () => {
           expect(first.loops[index]!.gracePeriodMs).toBe(parseDuration(expected));
           expect(first.loops[index]!.maxLoopFailures).toBe(loop.max_loop_failures ?? doc.defaults?.max_loop_failures ?? 10);
           expect(first.loops[index]!.module).toBe(path.resolve(dir, loop.module));
+          expect(first.loops[index]).toMatchObject(expectedSettings({ ...doc.defaults, ...loop }));
         });
         // What the loader accepts, the editor's schema accepts too.
         expect(editorSchema.safeParse(parse(text)).success).toBe(true);

@@ -22,7 +22,6 @@ export class DaemonProcess {
     });
     this.pid = this.child.pid;
     this.socket = socket;
-    this.lines = 0;
     this.lastLine = undefined;
     this.stderr = '';
     this.log = createWriteStream(logFile);
@@ -63,7 +62,6 @@ export class DaemonProcess {
   }
 
   #line(text) {
-    this.lines++;
     this.log.write(`${text}\n`);
     let record;
     try {

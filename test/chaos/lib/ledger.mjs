@@ -58,7 +58,6 @@ export class Ledger {
     this.driverFailures = { expected: new Map(), counted: 0 };
     this.warnings = new Map();
     this.burstLines = 0;
-    this.stopping = false;
     this.#markers = new Map();
   }
 
@@ -143,18 +142,6 @@ export class Ledger {
         if (n !== 0) this.breach('accounting', `${n} ctl failure command(s) on ${loop} answered 200 but left no "Failure" line`);
       }
     }
-  }
-
-  /** Faults still waiting for their outcome. */
-  get pending() {
-    return this.#pending.size;
-  }
-
-  /** Generations started and not yet ended, per the log. */
-  aliveGenerations() {
-    let n = 0;
-    for (const gens of this.#alive.values()) n += gens.size;
-    return n;
   }
 
   // ── faults ───────────────────────────────────────────────────────────────

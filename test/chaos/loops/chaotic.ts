@@ -1,5 +1,5 @@
 import { SuperLoop } from 'superloops';
-import { mulberry32 } from '../lib/prng.mjs';
+import { Random } from '../lib/prng.mjs';
 
 /**
  * The faults the chaos soak injects, and what the supervisor must make of each
@@ -56,14 +56,13 @@ function mix(...parts: number[]): number {
 }
 
 export default class Chaotic extends SuperLoop<ChaoticOptions> {
-  readonly #random = mulberry32(mix(this.options.seed, this.options.index, this.options.epoch, this.generation));
+  readonly #random = new Random(mix(this.options.seed, this.options.index, this.options.epoch, this.generation));
   #cycles = 0;
   #nextFaultAt = 0;
   #seq = 0;
   /** Armed by the ignore-stop fault: onStop never returns, so only terminate() ends this generation. */
   #stubborn = false;
-  readonly #kinds = Object.entries(this.options.weights).filter(([, w]) => (w ?? 0) > 0) as [CycleFault, number][];
-  readonly #totalWeight = this.#kinds.reduce((sum, [, w]) => sum + w, 0);
+  readonly #totalWeight = Object.values(this.options.weights).reduce<number>((sum, w) => sum + Math.max(0, w ?? 0), 0);
 
   override onStart(): void {
     // Lets the soak tell this Loop (epoch) from the one a reload replaced, whose generations had the same numbers.
@@ -72,7 +71,7 @@ export default class Chaotic extends SuperLoop<ChaoticOptions> {
   }
 
   override onThreadStart(): void {
-    if (this.#random() < this.options.threadStartFaultRate) {
+    if (this.#random.next() < this.options.threadStartFaultRate) {
       this.#log('thread-start');
       throw new Error('chaos: onThreadStart threw');
     }
@@ -82,7 +81,7 @@ export default class Chaotic extends SuperLoop<ChaoticOptions> {
     await this.sleep(this.options.cycleMs);
     if (++this.#cycles < this.#nextFaultAt || this.#totalWeight === 0) return;
     this.#nextFaultAt = this.#cycles + this.#gap();
-    const kind = this.#pick();
+    const kind = this.#random.weighted(this.options.weights) as CycleFault;
     this.#log(kind);
     switch (kind) {
       case 'throw':
@@ -114,7 +113,7 @@ export default class Chaotic extends SuperLoop<ChaoticOptions> {
         return;
       case 'log-burst': {
         const [min, max] = this.options.burstLines;
-        const lines = min + Math.floor(this.#random() * (max - min + 1));
+        const lines = min + Math.floor(this.#random.next() * (max - min + 1));
         for (let i = 0; i < lines; i++) this.logger.info({ burst: this.#seq, i }, 'burst line');
         this.logger.info({ burstEnd: this.#seq, lines }, 'burst end');
         return;
@@ -134,15 +133,6 @@ export default class Chaotic extends SuperLoop<ChaoticOptions> {
   /** Cycles until the next fault: geometric, with mean meanFaultMs / cycleMs. */
   #gap(): number {
     const meanCycles = Math.max(1, this.options.meanFaultMs / Math.max(1, this.options.cycleMs));
-    return 1 + Math.floor(-Math.log(1 - this.#random()) * meanCycles);
-  }
-
-  #pick(): CycleFault {
-    let r = this.#random() * this.#totalWeight;
-    for (const [kind, weight] of this.#kinds) {
-      r -= weight;
-      if (r < 0) return kind;
-    }
-    return this.#kinds[this.#kinds.length - 1]![0];
+    return 1 + Math.floor(this.#random.exponential(meanCycles));
   }
 }
