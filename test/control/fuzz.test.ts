@@ -1,7 +1,6 @@
-import net from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, loopState, startHarness, type Harness } from './harness.js';
+import { call, loopState, rawExchange, startHarness, type Harness } from './harness.js';
 
 /**
  * Random bytes and random near-HTTP at the socket. Requests are built so that
@@ -97,33 +96,13 @@ function parseResponses(text: string): Parsed[] {
   return out;
 }
 
-/** Writes the bytes, half-closes, and collects everything until the server closes the connection. */
-function exchange(bytes: Buffer, deadlineMs = 5000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(h.socketPath);
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`the server did not close the connection within ${deadlineMs} ms after ${JSON.stringify(bytes.toString('latin1').slice(0, 200))}`));
-    }, deadlineMs);
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    // The server may reset a connection it refused while we were still writing.
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(Buffer.concat(chunks).toString('latin1'));
-    });
-    socket.on('connect', () => socket.end(bytes));
-  });
-}
-
 describe('control API fuzz', () => {
   it('survives random requests: JSON errors for every refusal, nothing changed', async () => {
     const before = loopState(h.controller);
     const statuses = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(fc.oneof(nearHttp, rawBytes, mutatedStatus), async ({ method: m, answered, bytes }) => {
-        const text = await exchange(bytes);
+        const text = await rawExchange(h.socketPath, (socket) => socket.end(bytes), 5000);
         // Anything that starts like a request gets an answer, not a silent hang-up.
         if (answered) expect(text, 'an answer').not.toBe('');
         if (m.toUpperCase().startsWith('HEAD')) {

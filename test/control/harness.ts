@@ -1,5 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { LoopController, type StartResult, type StopResult } from 'superloops';
@@ -177,5 +178,29 @@ export function call(
     });
     req.on('error', reject);
     req.end(body);
+  });
+}
+
+/**
+ * Raw bytes in: connects, lets `write` send what it likes, and resolves with
+ * everything the server sends until it closes the connection. A reset (the
+ * server may refuse while the client still writes) ends it like a close. Fails
+ * if the server has not closed the connection after `deadlineMs`.
+ */
+export function rawExchange(socketPath: string, write: (socket: net.Socket) => void, deadlineMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath);
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the server did not close the connection within ${deadlineMs} ms; it sent: ${Buffer.concat(chunks).toString('latin1').slice(0, 200)}`));
+    }, deadlineMs);
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    });
+    socket.on('connect', () => write(socket));
   });
 }

@@ -10,7 +10,7 @@ import { ErrorCodes, SuperloopsError } from '../../src/errors.js';
 import { listenControl } from '../../src/control/server.js';
 import { request } from '../../src/control/client.js';
 import { waitFor } from '../helpers.js';
-import { call, loopState, startHarness, type Harness } from './harness.js';
+import { call, loopState, rawExchange, startHarness, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 const extra: { close(): Promise<void> }[] = [];
@@ -280,17 +280,6 @@ describe('the socket file', () => {
 });
 
 describe('misbehaving clients', () => {
-  /** Bytes in, everything the server sends back until it closes the connection. */
-  const rawExchange = (socketPath: string, write: (socket: net.Socket) => void): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const socket = net.connect(socketPath);
-      let text = '';
-      socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
-      socket.on('error', reject);
-      socket.on('close', () => resolve(text));
-      socket.on('connect', () => write(socket));
-    });
-
   it('a client that disconnects mid-request changes nothing and does not disturb later requests', async () => {
     h = await startHarness();
     const before = loopState(h.controller);

@@ -40,7 +40,8 @@ export class DaemonProcess {
       for (const wake of this.#waiters) wake();
     });
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    // 'close', not 'exit': by then stdout is read to its end, so the last line is in `lines`.
+    this.exited = new Promise((resolve) => this.child.once('close', (code, signal) => resolve({ code, signal })));
     void this.exited.then(() => {
       for (const wake of this.#waiters) wake();
     });
