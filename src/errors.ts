@@ -16,9 +16,11 @@ export const ErrorCodes = {
   LOOP_EXISTS: 'SL_ERR_LOOP_EXISTS',
   /** The controller gave up (too many resets in the window) and takes no more commands. */
   CONTROLLER_GAVE_UP: 'SL_ERR_CONTROLLER_GAVE_UP',
+  /** The daemon is shutting down: it answers status, and refuses commands that change state. */
+  CONTROLLER_STOPPED: 'SL_ERR_CONTROLLER_STOPPED',
   /** Another daemon holds the control socket. */
   SOCKET_IN_USE: 'SL_ERR_SOCKET_IN_USE',
-  /** The health and metrics listener cannot listen on its host and port. */
+  /** A listener cannot listen: the health and metrics one on its host and port, or the control socket at its path (no such directory, not permitted, path too long, chown to socket_group refused). */
   LISTEN_FAILED: 'SL_ERR_LISTEN_FAILED',
   /** No daemon answers at the control socket. */
   NO_DAEMON: 'SL_ERR_NO_DAEMON',
@@ -32,6 +34,8 @@ export const ErrorCodes = {
   INTERNAL: 'SL_ERR_INTERNAL',
   /** An operation did not finish within its deadline. */
   TIMEOUT: 'SL_ERR_TIMEOUT',
+  /** A library call got an argument it cannot use (e.g. start arguments that cannot be sent to a worker). */
+  INVALID_ARGUMENT: 'SL_ERR_INVALID_ARGUMENT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,5 +1,6 @@
 import type { ResetResult } from '../controller/controller.js';
 import type { LoopStatus, StartResult, StopResult } from '../loop/loop.js';
+import type { ShutdownResult } from '../control/protocol.js';
 import type { DaemonStatus, ReloadResult } from '../control/target.js';
 
 // What `superloops ctl` prints: pure functions of the daemon's answers.
@@ -81,7 +82,9 @@ export function describeStart(name: string, r: StartResult, done = 'started'): s
       ? 'onStart returned false'
       : r.reason === 'load-error'
         ? `its module failed to load${r.error ? `: ${r.error.message}` : ''}`
-        : `its worker died while starting${r.error ? `: ${r.error.message}` : ''}`;
+        : r.reason === 'interrupted'
+          ? 'a stop or reset came before it was running'
+          : `its worker died while starting${r.error ? `: ${r.error.message}` : ''}`;
   return `${name}: not started (generation ${r.generation}): ${why}`;
 }
 
@@ -101,7 +104,18 @@ export function describeReset(r: ResetResult): string {
 
 export function describeReload(r: ReloadResult): string {
   const part = (label: string, names: string[]): string => `${label} ${names.length > 0 ? names.join(', ') : '(none)'}`;
-  return `reloaded: ${[part('added', r.added), part('removed', r.removed), part('changed', r.changed), part('unchanged', r.unchanged)].join('; ')}`;
+  const parts = [part('added', r.added), part('removed', r.removed), part('changed', r.changed), part('unchanged', r.unchanged)];
+  const ignored = r.controllerIgnored ? '\ncontroller: settings changed in the manifest; they take effect when the daemon restarts' : '';
+  return `reloaded: ${parts.join('; ')}${ignored}`;
+}
+
+/** `daemon stopped: 2 loops, 1 graceful, 1 terminated`; without a report (--no-wait), that it has begun. */
+export function describeShutdown(r: ShutdownResult): string {
+  const s = r.stopped;
+  if (s === undefined) return 'daemon is shutting down';
+  const counts = `${s.loops} loop${s.loops === 1 ? '' : 's'}, ${s.graceful} graceful, ${s.terminated} terminated`;
+  if (s.timedOut) return `daemon stopped past shutdown_timeout: ${counts}, the rest did not end in time (exit code ${s.exitCode})`;
+  return `daemon stopped: ${counts}`;
 }
 
 /** One line per loop, sorted by name, for `--all`. */

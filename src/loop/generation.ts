@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import {
   STAT_LAST_CYCLE_END,
   STAT_TIME_ORIGIN,
   STAT_WORDS,
+  isRunnerMessage,
   toErrorRecord,
   type ErrorRecord,
   type HandleMessage,
@@ -73,11 +74,15 @@ export class Generation {
   exit: GenerationExit | undefined;
   loadError: ErrorRecord | undefined;
 
+  /** The supervisor's end of the protocol channel (the runner has the other). */
+  readonly #port: MessagePort;
   readonly #ctl: Int32Array;
   readonly #stats: Float64Array;
   #ending: GenerationExit['ending'] = 'exit';
   #error: ErrorRecord | undefined;
   #readyResolve!: (value: 'started' | 'vetoed' | 'load-error' | 'exited') => void;
+  /** An unexpected message has been logged: the next ones are ignored quietly (a loop could post millions). */
+  #toldUnexpected = false;
 
   constructor(config: GenerationConfig, handlers: GenerationHandlers) {
     this.number = config.number;
@@ -90,6 +95,8 @@ export class Generation {
     this.#stats[STAT_CYCLE_STARTED] = -1;
     this.ready = new Promise((resolve) => (this.#readyResolve = resolve));
 
+    const { port1, port2 } = new MessageChannel();
+    this.#port = port1;
     const workerData: RunnerData = {
       name: config.name,
       generation: config.number,
@@ -99,23 +106,33 @@ export class Generation {
       startArgs: config.startArgs,
       ctl,
       stats,
+      port: port2,
       logLevel: config.logger.level as LogLevel | 'silent',
       checkOnly: config.checkOnly,
     };
-    this.worker = new Worker(RUNNER, {
-      workerData,
-      name: this.threadName,
-      // Not the parent's flags: a daemon started with --input-type or --inspect would break
-      // or expose every worker. (The runner turns source maps on for the user's module.)
-      execArgv: [],
-      // The worker's console output becomes log lines, so stdout stays one JSON record per line.
-      stdout: true,
-      stderr: true,
-      ...(config.memoryLimitMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: config.memoryLimitMb } }),
-    });
+    try {
+      this.worker = new Worker(RUNNER, {
+        workerData,
+        transferList: [port2],
+        name: this.threadName,
+        // Not the parent's flags: a daemon started with --input-type or --inspect would break
+        // or expose every worker. (The runner turns source maps on for the user's module.)
+        execArgv: [],
+        // The worker's console output becomes log lines, so stdout stays one JSON record per line.
+        stdout: true,
+        stderr: true,
+        ...(config.memoryLimitMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: config.memoryLimitMb } }),
+      });
+    } catch (err) {
+      port1.close();
+      port2.close();
+      throw err;
+    }
     pipeLines(this.worker, this.logger);
 
-    this.worker.on('message', (message: RunnerMessage) => this.#onMessage(message, handlers));
+    port1.on('message', (message: unknown) => this.#onMessage(message, handlers));
+    // Only user code posts on parentPort: nothing there is the protocol.
+    this.worker.on('message', (message: unknown) => this.#unexpected(message));
     // 'error' comes before 'exit' when the worker died of an uncaught error (or ran out of memory).
     this.worker.on('error', (err: unknown) => {
       this.#error = toErrorRecord(err);
@@ -123,6 +140,13 @@ export class Generation {
     });
     this.exited = new Promise((resolve) => {
       this.worker.once('exit', (code) => {
+        // Node delivers parentPort's messages before 'exit', but not those of another
+        // port: take what the worker posted and this side has not read yet, in order,
+        // so a 'stopped' or the last log lines count before the end is judged.
+        for (let queued = receiveMessageOnPort(port1); queued !== undefined; queued = receiveMessageOnPort(port1)) {
+          this.#onMessage(queued.message, handlers);
+        }
+        port1.close();
         this.exit = { code, ending: this.#ending, ...(this.#error ? { error: this.#error } : {}) };
         this.#readyResolve('exited');
         resolve(this.exit);
@@ -131,7 +155,33 @@ export class Generation {
     });
   }
 
-  #onMessage(message: RunnerMessage, handlers: GenerationHandlers): void {
+  /**
+   * A message is checked before it is trusted, although only the runner holds the
+   * protocol's port (user code posts on parentPort, which is never the protocol):
+   * anything that is not one of its shapes is ignored, and said once per
+   * generation. Nothing a worker sends may throw here — this is the main
+   * thread's listener, and a throw would end the supervisor.
+   */
+  #onMessage(message: unknown, handlers: GenerationHandlers): void {
+    if (!isRunnerMessage(message)) return this.#unexpected(message);
+    try {
+      this.#handle(message, handlers);
+    } catch (err) {
+      this.#unexpected(message, err);
+    }
+  }
+
+  #unexpected(message: unknown, err?: unknown): void {
+    if (this.#toldUnexpected) return;
+    this.#toldUnexpected = true;
+    const type = message !== null && typeof message === 'object' ? (message as { type?: unknown }).type : undefined;
+    this.logger.warn(
+      { messageType: typeof type === 'string' ? type.slice(0, 100) : typeof message, ...(err === undefined ? {} : { err: toErrorRecord(err) }) },
+      'Unexpected message from the worker, ignored (said once per generation)',
+    );
+  }
+
+  #handle(message: RunnerMessage, handlers: GenerationHandlers): void {
     switch (message.type) {
       case 'log': {
         const log = this.logger[message.level].bind(this.logger) as (obj: object, msg?: string) => void;
@@ -178,10 +228,10 @@ export class Generation {
     Atomics.store(this.#ctl, CTL_STOP, 1);
     const message: HandleMessage = { type: 'stop', args };
     try {
-      this.worker.postMessage(message);
+      this.#port.postMessage(message);
     } catch {
       // Arguments that cannot be cloned: stop without them rather than not at all.
-      this.worker.postMessage({ type: 'stop', args: [] } satisfies HandleMessage);
+      this.#port.postMessage({ type: 'stop', args: [] } satisfies HandleMessage);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ErrorCodes, SuperloopsError } from '../errors.js';
+import { ErrorCodes, SuperloopsError, type ErrorCode } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { CYCLE_BUCKETS_S, type ErrorRecord, type FailureKind, type HookName } from '../worker/protocol.js';
 import { restartDelayMs } from './backoff.js';
@@ -33,8 +33,12 @@ export interface StartResult {
   /** The loop is cycling (now, or already was). */
   started: boolean;
   generation: number;
-  /** Why not: onStart vetoed it, its module could not be loaded, or its worker died while starting. */
-  reason?: 'vetoed' | 'load-error' | 'crashed' | 'already-running';
+  /**
+   * Why not: onStart vetoed it, its module could not be loaded, its worker died
+   * while starting, or a stop, hard reset or global reset came before it was
+   * cycling (`interrupted`: that command stops the generation).
+   */
+  reason?: 'vetoed' | 'load-error' | 'crashed' | 'already-running' | 'interrupted';
   error?: ErrorRecord;
 }
 
@@ -65,6 +69,9 @@ export interface LoopStatus {
 
 /** How long terminate() may take before the worker is declared unkillable (stuck in a native call). */
 const TERMINATE_BOUND_MS = 5000;
+
+/** For start arguments or options that cannot be sent to a worker. */
+const INVALID_ARGUMENT: ErrorCode = ErrorCodes.INVALID_ARGUMENT;
 
 export interface LoopDeps {
   logger: Logger;
@@ -103,8 +110,8 @@ export class Loop extends TypedEmitter<LoopEvents> {
   readonly #watchdog: Watchdog;
 
   #state: LoopState = 'stopped';
-  /** Removed from its controller: no command may start it again. */
-  #removed = false;
+  /** Why no command may start this loop again (removed from its controller, or the controller gave up); unset while it may. */
+  #refusal: SuperloopsError | undefined;
   /** The seed's `running`: the loop is meant to run (set by start, cleared by stop). */
   #running = false;
   #current: Generation | undefined;
@@ -112,6 +119,15 @@ export class Loop extends TypedEmitter<LoopEvents> {
   #lastGeneration: Generation | undefined;
   #startArgs: unknown[] = [];
   #restartTimer: NodeJS.Timeout | undefined;
+  /**
+   * Stops, hard resets and global resets queued and not yet running. A start
+   * in progress does not wait for its generation to be ready while there is
+   * one: it returns, and that command stops the starting generation within
+   * its grace period (a hung onThreadStart must not wedge every command).
+   */
+  #preemptors = 0;
+  /** Wakes the start in progress, if any, when a preemptor is queued. */
+  #wakeStart: (() => void) | undefined;
   #crashAttempt = 0;
   #restarts = 0;
   #failuresByKind = noFailures();
@@ -221,8 +237,15 @@ export class Loop extends TypedEmitter<LoopEvents> {
       if (this.#current) return { started: true, generation: this.#current.number, reason: 'already-running' as const };
       this.#cancelRestart();
       this.#running = true;
+      const previousArgs = this.#startArgs;
       this.#startArgs = args;
-      return this.#spawn();
+      try {
+        return await this.#spawn();
+      } catch (err) {
+        // Arguments no worker can take must not stay behind for the next hard reset or restart.
+        if (err instanceof SuperloopsError && err.code === INVALID_ARGUMENT) this.#startArgs = previousArgs;
+        throw err;
+      }
     });
   }
 
@@ -231,19 +254,12 @@ export class Loop extends TypedEmitter<LoopEvents> {
    * then terminates the worker. Resolves when the worker is gone.
    */
   stop(...args: unknown[]): Promise<StopResult> {
-    return this.#serial.run(() => this.#stop(args, 'requested'));
+    return this.#preempt(() => this.#stop(args, 'requested'));
   }
 
   /** Stops the current generation (gracefully, or at once with `force`) and starts the next one. */
   hardReset(options: { force?: boolean } = {}): Promise<StartResult> {
-    return this.#serial.run(async () => {
-      this.#logger.info({ generation: this.generation, force: options.force === true }, 'Hard reset');
-      this.#cancelRestart();
-      const current = this.#current;
-      if (current) await this.#stopGeneration(current, [], options.force ? 0 : this.config.gracePeriodMs, 'hard-reset');
-      this.#running = true;
-      return this.#spawn();
-    });
+    return this.#preempt(() => this.#hardReset(options.force === true));
   }
 
   /**
@@ -252,21 +268,21 @@ export class Loop extends TypedEmitter<LoopEvents> {
    * the next generation if the loop was meant to run. One serialized command, so
    * nothing else on this loop can slip in between the two halves.
    */
-  resetWith(stopped: () => void, restart: Promise<void>): Promise<StartResult | undefined> {
-    return this.#serial.run(async () => {
+  resetWith(stopped: () => void, restart: Promise<void>, resetId?: string): Promise<StartResult | undefined> {
+    return this.#preempt(async () => {
       const wanted = this.#running;
       this.#cancelRestart();
       try {
         const current = this.#current;
-        if (current) await this.#stopGeneration(current, [], this.config.gracePeriodMs, 'reset');
+        if (current) await this.#stopGeneration(current, [], this.config.gracePeriodMs, 'reset', resetId);
       } finally {
         stopped();
       }
       await restart;
       this.#budget.reset();
-      if (!wanted || this.#removed) return undefined;
+      if (!wanted || this.#refusal) return undefined;
       this.#running = true;
-      return this.#spawn();
+      return this.#spawn(resetId);
     });
   }
 
@@ -281,11 +297,60 @@ export class Loop extends TypedEmitter<LoopEvents> {
    * start a worker nobody supervises any more: from now on starts are refused.
    */
   remove(): Promise<StopResult> {
-    this.#removed = true;
+    this.#refusal ??= new SuperloopsError(ErrorCodes.LOOP_NOT_FOUND, `loop ${this.name} was removed (by a reload or removeLoop); it cannot be started again`, {
+      details: { loop: this.name },
+    });
+    return this.stop();
+  }
+
+  /**
+   * Stops the loop for good because its controller gave up: restarting does not
+   * help, so a handle an embedder kept must not start a worker behind the
+   * controller's back. Later starts reject with `reason`.
+   */
+  retire(reason: SuperloopsError): Promise<StopResult> {
+    this.#refusal ??= reason;
     return this.stop();
   }
 
   // ── internals ────────────────────────────────────────────────────────────
+
+  /** Queues a command that stops the current generation, first cutting short the wait of a start in progress. */
+  #preempt<T>(command: () => Promise<T>): Promise<T> {
+    this.#preemptors++;
+    this.#wakeStart?.();
+    return this.#serial.run(() => {
+      this.#preemptors--;
+      return command();
+    });
+  }
+
+  /** The logger of the current generation, else of the last one; before any, one with the bindings a generation would have. */
+  #log(generation?: number): Logger {
+    for (const g of [this.#current, this.#lastGeneration]) if (g && (generation === undefined || g.number === generation)) return g.logger;
+    const number = generation ?? this.generation;
+    return this.#logger.child({ thread: number < 0 ? this.name : `${this.name}_${number}`, generation: number });
+  }
+
+  async #hardReset(force: boolean): Promise<StartResult> {
+    this.#log().info({ force }, 'Hard reset');
+    this.#cancelRestart();
+    const current = this.#current;
+    if (current) await this.#stopGeneration(current, [], force ? 0 : this.config.gracePeriodMs, 'hard-reset');
+    this.#running = true;
+    return this.#spawn();
+  }
+
+  /** Resolves with `generation`'s readiness, or 'interrupted' as soon as a stop, hard reset or global reset is queued. */
+  async #untilReady(generation: Generation): Promise<'started' | 'vetoed' | 'load-error' | 'exited' | 'interrupted'> {
+    if (this.#preemptors > 0) return 'interrupted';
+    const interrupted = new Promise<'interrupted'>((resolve) => (this.#wakeStart = () => resolve('interrupted')));
+    try {
+      return await Promise.race([generation.ready, interrupted]);
+    } finally {
+      this.#wakeStart = undefined;
+    }
+  }
 
   #setState(to: LoopState): void {
     const from = this.#state;
@@ -294,12 +359,12 @@ export class Loop extends TypedEmitter<LoopEvents> {
     this.emit('state', { loop: this.name, from, to });
   }
 
-  async #spawn(): Promise<StartResult> {
-    if (this.#removed) {
+  /** Starts the next generation. `resetId`: the global reset this start is part of, for its `Started` line. */
+  async #spawn(resetId?: string): Promise<StartResult> {
+    if (this.#refusal) {
       this.#running = false;
-      throw new SuperloopsError(ErrorCodes.LOOP_NOT_FOUND, `loop ${this.name} was removed (by a reload or removeLoop); it cannot be started again`, {
-        details: { loop: this.name },
-      });
+      const { code, message, details } = this.#refusal;
+      throw new SuperloopsError(code, message, { details });
     }
     const number = this.#nextGeneration;
     this.#setState('starting');
@@ -309,8 +374,50 @@ export class Loop extends TypedEmitter<LoopEvents> {
     } catch (err) {
       return this.#loadFailed(number, { name: 'SuperloopsError', message: (err as Error).message, code: ErrorCodes.MODULE_INVALID });
     }
+    let generation: Generation;
+    try {
+      generation = this.#newGeneration(number, moduleUrl);
+    } catch (err) {
+      // new Worker() throws before any thread exists, typically a DataCloneError for
+      // start arguments or options that cannot be sent to a worker: nothing ran, no
+      // generation was used up, and the loop is stopped, not stuck in `starting`.
+      this.#running = false;
+      this.#setState('stopped');
+      if ((err as Error | undefined)?.name === 'DataCloneError') {
+        throw new SuperloopsError(
+          INVALID_ARGUMENT,
+          `loop ${this.name}: its start arguments or options cannot be sent to a worker thread (${(err as Error).message}); pass only structured-cloneable values (no functions, symbols or class instances with private state)`,
+          { cause: err, details: { loop: this.name } },
+        );
+      }
+      throw err;
+    }
     this.#nextGeneration++;
-    const generation = new Generation(
+    this.#current = generation;
+    this.#lastGeneration = generation;
+    const outcome = await this.#untilReady(generation);
+    if (outcome === 'interrupted') return { started: false, generation: number, reason: 'interrupted' };
+    if (outcome === 'started') {
+      if (generation === this.#current) {
+        this.#setState('running');
+        this.#watchdog.watch(generation);
+        (resetId === undefined ? generation.logger : generation.logger.child({ resetId })).info('Started');
+        this.emit('started', { loop: this.name, generation: number, thread: generation.threadName });
+      }
+      return { started: true, generation: number };
+    }
+    await generation.exited;
+    if (outcome === 'vetoed') {
+      generation.logger.info('onStart returned false, not starting');
+      this.emit('vetoed', { loop: this.name, generation: number });
+      return { started: false, generation: number, reason: 'vetoed' };
+    }
+    if (outcome === 'load-error') return this.#loadFailed(number, generation.loadError!);
+    return { started: false, generation: number, reason: 'crashed', ...(generation.exit?.error ? { error: generation.exit.error } : {}) };
+  }
+
+  #newGeneration(number: number, moduleUrl: string): Generation {
+    const generation: Generation = new Generation(
       {
         name: this.name,
         number,
@@ -335,32 +442,13 @@ export class Loop extends TypedEmitter<LoopEvents> {
         onExit: (exit) => this.#onExit(generation, exit),
       },
     );
-    this.#current = generation;
-    this.#lastGeneration = generation;
-    const outcome = await generation.ready;
-    if (outcome === 'started') {
-      if (generation === this.#current) {
-        this.#setState('running');
-        this.#watchdog.watch(generation);
-        generation.logger.info('Started');
-        this.emit('started', { loop: this.name, generation: number, thread: generation.threadName });
-      }
-      return { started: true, generation: number };
-    }
-    await generation.exited;
-    if (outcome === 'vetoed') {
-      generation.logger.info('onStart returned false, not starting');
-      this.emit('vetoed', { loop: this.name, generation: number });
-      return { started: false, generation: number, reason: 'vetoed' };
-    }
-    if (outcome === 'load-error') return this.#loadFailed(number, generation.loadError!);
-    return { started: false, generation: number, reason: 'crashed', ...(generation.exit?.error ? { error: generation.exit.error } : {}) };
+    return generation;
   }
 
   #loadFailed(generation: number, error: ErrorRecord): StartResult {
     this.#running = false;
     this.#setState('failed');
-    this.#logger.error({ generation, err: error, module: String(this.spec.module) }, 'Loop module failed to load');
+    this.#log(generation).error({ err: error, module: String(this.spec.module) }, 'Loop module failed to load');
     this.emit('loadFailed', { loop: this.name, error });
     return { started: false, generation, reason: 'load-error', error };
   }
@@ -378,14 +466,16 @@ export class Loop extends TypedEmitter<LoopEvents> {
   }
 
   /** Ask, wait up to `graceMs`, then terminate. Resolves once the worker is gone; true if it ended by itself. */
-  async #stopGeneration(generation: Generation, args: unknown[], graceMs: number, reason: StopReason): Promise<boolean> {
+  async #stopGeneration(generation: Generation, args: unknown[], graceMs: number, reason: StopReason, resetId?: string): Promise<boolean> {
     this.#setState('stopping');
     this.#watchdog.unwatch();
-    generation.logger.info({ reason, gracePeriodMs: graceMs }, 'Stopping');
+    // The lines of a global reset's stop say which reset it was.
+    const log = resetId === undefined ? generation.logger : generation.logger.child({ resetId });
+    log.info({ reason, gracePeriodMs: graceMs }, 'Stopping');
     generation.requestStop(args);
     let graceful = graceMs > 0 && (await generation.exitsWithin(graceMs));
     if (!graceful) {
-      if (graceMs > 0) generation.logger.warn({ gracePeriodMs: graceMs }, 'Grace period over, terminating');
+      if (graceMs > 0) log.warn({ gracePeriodMs: graceMs }, 'Grace period over, terminating');
       if (!(await generation.terminate(TERMINATE_BOUND_MS))) {
         // terminate() cannot interrupt a synchronous native call (execSync, a blocking read):
         // never start a second generation beside it; let the process supervisor restart us.
@@ -398,8 +488,9 @@ export class Loop extends TypedEmitter<LoopEvents> {
         );
       }
     }
-    graceful = graceful && generation.exit?.ending === 'stopped';
-    generation.logger.info({ graceful, exitCode: generation.exit?.code }, graceful ? 'Exited gracefully' : 'Terminated');
+    // A loop that called this.stop() while the stop was under way still ended by itself, after its hooks.
+    graceful = graceful && (generation.exit?.ending === 'stopped' || generation.exit?.ending === 'self-stopped');
+    log.info({ graceful, exitCode: generation.exit?.code }, graceful ? 'Exited gracefully' : 'Terminated');
     this.#setState('stopped');
     this.emit('stopped', { loop: this.name, generation: generation.number, graceful, reason });
     return graceful;
@@ -456,7 +547,7 @@ export class Loop extends TypedEmitter<LoopEvents> {
     const delayMs = restartDelayMs(this.#crashAttempt, this.config.restartDelayMs, this.config.maxRestartDelayMs, this.#random());
     this.#setState('restarting');
     this.emit('restartScheduled', { loop: this.name, generation: this.#nextGeneration, delayMs, attempt: this.#crashAttempt });
-    this.#logger.info({ delayMs, attempt: this.#crashAttempt }, 'Restart scheduled');
+    generation.logger.info({ delayMs, attempt: this.#crashAttempt }, 'Restart scheduled');
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined;
       void this.#serial
@@ -466,7 +557,7 @@ export class Loop extends TypedEmitter<LoopEvents> {
           this.#restarts++;
           await this.#spawn();
         })
-        .catch((err: unknown) => this.#logger.error({ err }, 'Restart failed'));
+        .catch((err: unknown) => this.#log().error({ err }, 'Restart failed'));
     }, delayMs);
   }
 
@@ -481,13 +572,14 @@ export class Loop extends TypedEmitter<LoopEvents> {
     this.#failuresByKind[kind]++;
     const exceeded = this.#budget.record(Date.now());
     const failures = exceeded ? this.config.maxLoopFailures + 1 : this.#budget.count(Date.now());
-    this.#logger.warn({ generation, kind, failures, maxLoopFailures: this.config.maxLoopFailures, err: error }, 'Failure');
+    const log = this.#log(generation);
+    log.warn({ kind, failures, maxLoopFailures: this.config.maxLoopFailures, err: error }, 'Failure');
     this.emit('failure', { loop: this.name, generation, kind, failures, ...(error ? { error } : {}) });
     if (!exceeded) return;
-    this.#logger.error({ generation, failures, maxLoopFailures: this.config.maxLoopFailures }, 'Exceeded maximum number of failures');
+    log.error({ failures, maxLoopFailures: this.config.maxLoopFailures }, 'Exceeded maximum number of failures');
     if (this.config.stopOnFailure) {
       this.#running = false;
-      void this.#serial.run(() => this.#stop([], 'failure')).catch((err: unknown) => this.#logger.error({ err }, 'Stop on failure failed'));
+      void this.#serial.run(() => this.#stop([], 'failure')).catch((err: unknown) => this.#log().error({ err }, 'Stop on failure failed'));
     }
     this.emit('thresholdExceeded', { loop: this.name, generation, maxLoopFailures: this.config.maxLoopFailures });
   }
@@ -499,7 +591,16 @@ export class Loop extends TypedEmitter<LoopEvents> {
       diagnosis === 'busy' ? 'Cycle timed out, spinning in synchronous code' : 'Cycle timed out, waiting on something that did not settle',
     );
     this.emit('watchdog', { loop: this.name, generation: generation.number, cycleMs, diagnosis });
+    // Counting the failure may already have dealt with this generation: stopOnFailure
+    // queued a stop, or the threshold started a global reset that replaces it. The
+    // forced replacement runs only if neither did, so one trip is one new generation.
     this.#recordFailure('watchdog', undefined, generation.number);
-    void this.hardReset({ force: true }).catch((err: unknown) => this.#logger.error({ err }, 'Watchdog hard reset failed'));
+    void this.#serial
+      .run(async () => {
+        // A stop or reset queued meanwhile replaces (or ends) the generation itself.
+        if (this.#current !== generation || !this.#running || this.#preemptors > 0) return;
+        await this.#hardReset(true);
+      })
+      .catch((err: unknown) => this.#log().error({ err }, 'Watchdog hard reset failed'));
   }
 }

@@ -3,6 +3,7 @@
  * thread) and its runner (worker thread). Both sides import this file and
  * nothing else of each other: it is the whole contract of the thread boundary.
  */
+import type { MessagePort } from 'node:worker_threads';
 
 /** Int32 control words, written by the main thread, read by the worker between cycles. */
 export const CTL_STOP = 0; // 1 = a stop was requested: finish the current cycle and end
@@ -46,6 +47,8 @@ export interface RunnerData {
   startArgs: unknown[];
   ctl: SharedArrayBuffer;
   stats: SharedArrayBuffer;
+  /** The protocol's port (transferred): RunnerMessage out, HandleMessage in. Not parentPort, which user code can reach. */
+  port: MessagePort;
   /** The supervisor's log level: lines below it are not sent at all. */
   logLevel: LogLevel | 'silent';
   /** When true, the runner only checks that the module loads and exports a SuperLoop, then ends. */
@@ -77,6 +80,49 @@ export type RunnerMessage =
   | { type: 'log'; level: LogLevel; obj: Record<string, unknown> | undefined; msg: string | undefined }
   | { type: 'stop-self' }
   | { type: 'stopped' };
+
+const LOG_LEVELS: ReadonlySet<string> = new Set<LogLevel>(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
+const HOOK_NAMES: ReadonlySet<string> = new Set<HookName>(['onStart', 'onThreadStart', 'onThreadStop', 'onStop']);
+const WORKER_FAILURE_KINDS: ReadonlySet<string> = new Set(['reported', 'cycle-error', 'thread-start']);
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+const isOptionalString = (value: unknown): boolean => value === undefined || typeof value === 'string';
+
+function isErrorRecord(value: unknown): value is ErrorRecord {
+  return isObject(value) && typeof value.name === 'string' && typeof value.message === 'string' && isOptionalString(value.stack) && isOptionalString(value.code);
+}
+
+/**
+ * Is `message` one of the RunnerMessage shapes? The main thread checks each
+ * message against this whitelist before acting on it: a message that is not the
+ * protocol must be ignored, never thrown on, in the supervisor's thread.
+ */
+export function isRunnerMessage(message: unknown): message is RunnerMessage {
+  if (!isObject(message)) return false;
+  switch (message.type) {
+    case 'loaded':
+    case 'vetoed':
+    case 'started':
+    case 'stop-self':
+    case 'stopped':
+      return true;
+    case 'load-error':
+      return isErrorRecord(message.error);
+    case 'hook-error':
+      return typeof message.hook === 'string' && HOOK_NAMES.has(message.hook) && isErrorRecord(message.error);
+    case 'failure':
+      return typeof message.kind === 'string' && WORKER_FAILURE_KINDS.has(message.kind) && (message.error === undefined || isErrorRecord(message.error));
+    case 'log':
+      return (
+        typeof message.level === 'string' &&
+        LOG_LEVELS.has(message.level) &&
+        (message.obj === undefined || isObject(message.obj)) &&
+        isOptionalString(message.msg)
+      );
+    default:
+      return false;
+  }
+}
 
 /** Main → worker. */
 export type HandleMessage = { type: 'stop'; args: unknown[] };

@@ -7,7 +7,7 @@
  * deliberately not caught here: it ends the worker, and the handle on the main
  * thread sees the 'error' and 'exit' events and counts a crash.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import {
   CTL_LOGS_WRITTEN,
   CTL_STOP,
@@ -21,6 +21,7 @@ import {
   STAT_LAST_CYCLE_END,
   STAT_TIME_ORIGIN,
   toErrorRecord,
+  type ErrorRecord,
   type HandleMessage,
   type HookName,
   type RunnerData,
@@ -42,7 +43,10 @@ const MAX_FAILED_CYCLE_PAUSE_MS = 1000;
 const BUCKET_LIMITS_MS = CYCLE_BUCKETS_S.map((s) => s * 1000);
 
 const data = workerData as RunnerData;
-const port = parentPort!;
+// The protocol's own port, not parentPort (which user code can import and post on).
+// Taken out of workerData before the user's module is imported, so it cannot reach it.
+const port = data.port;
+delete (data as Partial<RunnerData>).port;
 const ctl = new Int32Array(data.ctl);
 const stats = new Float64Array(data.stats);
 const post = (message: RunnerMessage): void => port.postMessage(message);
@@ -109,10 +113,17 @@ const context: LoopContext = {
   sleep,
 };
 
-/** Ends the worker on purpose. Messages posted before it are delivered (measured). */
+/**
+ * Ends the worker on purpose. The port is left open: messages posted before it
+ * stay queued on the supervisor's end, which takes them all at 'exit'.
+ */
 function end(): never {
-  port.close();
   process.exit(0);
+}
+
+/** A load error names the file the user wrote: what import() threw names at most the compiled bundle. */
+function namingSource(error: ErrorRecord): ErrorRecord {
+  return error.message.includes(data.source) ? error : { ...error, message: `${data.source}: ${error.message}` };
 }
 
 async function load(): Promise<SuperLoop> {
@@ -123,7 +134,7 @@ async function load(): Promise<SuperLoop> {
     process.setSourceMapsEnabled(true);
     mod = (await import(data.moduleUrl)) as { default?: unknown };
   } catch (err) {
-    post({ type: 'load-error', error: toErrorRecord(err) });
+    post({ type: 'load-error', error: namingSource(toErrorRecord(err)) });
     return end();
   }
   const LoopClass = mod.default;
@@ -146,7 +157,7 @@ async function load(): Promise<SuperLoop> {
   try {
     return new LoopClass();
   } catch (err) {
-    post({ type: 'load-error', error: toErrorRecord(err) });
+    post({ type: 'load-error', error: namingSource(toErrorRecord(err)) });
     return end();
   }
 }
