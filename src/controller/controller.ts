@@ -58,6 +58,8 @@ export interface ControllerStatus {
   resetting: boolean;
   gaveUp: boolean;
   resets: number;
+  /** Crash restarts of all loops so far, removed loops included; see `LoopController.restarts`. */
+  restarts: number;
   loops: LoopStatus[];
 }
 
@@ -70,6 +72,15 @@ export interface ControllerStatus {
 export class LoopController extends TypedEmitter<ControllerEvents> {
   readonly logger: Logger;
   readonly #loops = new Map<string, Loop>();
+  /**
+   * Loops removed whose stop has not ended, by name. Their names stay taken:
+   * a loop added under one meanwhile would start its generation 0 beside the
+   * old one's (two `A_0` threads). A stop that fails (SL_ERR_UNKILLABLE: the
+   * worker is stuck in native code and may still run) keeps the name for good.
+   */
+  readonly #removing = new Map<string, Loop>();
+  /** Crash restarts of loops whose removal has ended, so that `restarts` never goes down. */
+  #removedRestarts = 0;
   readonly #intensity: ResetIntensity;
   readonly #resetCallback: ControllerOptions['resetCallback'];
   readonly #resetCallbackTimeoutMs: number;
@@ -103,16 +114,39 @@ export class LoopController extends TypedEmitter<ControllerEvents> {
   get resets(): number {
     return this.#resets;
   }
+  /**
+   * Crash restarts of all loops so far: the sum of their `restarts`, loops
+   * removed since included, so it never goes down (a reload that replaces a
+   * loop does not lower it). Global and hard resets are not restarts.
+   */
+  get restarts(): number {
+    let sum = this.#removedRestarts;
+    for (const loop of this.#loops.values()) sum += loop.restarts;
+    for (const loop of this.#removing.values()) sum += loop.restarts;
+    return sum;
+  }
   get loops(): readonly Loop[] {
     return [...this.#loops.values()];
   }
 
-  /** Adds a loop (not started: call `start()` on it or on the controller). */
+  /**
+   * Adds a loop (not started: call `start()` on it or on the controller).
+   * Throws SL_ERR_LOOP_EXISTS if the name is taken, also by a loop whose
+   * `removeLoop` has not resolved yet: await that first. (Refusing, not
+   * waiting, keeps newLoop synchronous.)
+   */
   newLoop(spec: LoopSpec): Loop {
     if (this.#loops.has(spec.name)) {
       throw new SuperloopsError(ErrorCodes.LOOP_EXISTS, `a loop named ${spec.name} already exists; loop names must be unique`, {
         details: { loop: spec.name },
       });
+    }
+    if (this.#removing.has(spec.name)) {
+      throw new SuperloopsError(
+        ErrorCodes.LOOP_EXISTS,
+        `a loop named ${spec.name} is still being removed; await removeLoop(${JSON.stringify(spec.name)}) before adding it again`,
+        { details: { loop: spec.name, removing: true } },
+      );
     }
     this.#compiler ??= new ModuleCompiler(this.#cacheDir);
     const loop = new Loop(spec, { logger: this.logger, compiler: this.#compiler });
@@ -136,12 +170,15 @@ export class LoopController extends TypedEmitter<ControllerEvents> {
     return loop;
   }
 
-  /** Stops the loop and forgets it. */
+  /** Stops the loop and forgets it; its name can be used again once this resolves. */
   async removeLoop(name: string): Promise<void> {
     const loop = this.getLoop(name);
-    // Forgotten first, so that no new command finds it while it stops.
+    // Forgotten first, so that no new command finds it while it stops; the name stays taken until it has stopped.
     this.#loops.delete(name);
+    this.#removing.set(name, loop);
     await loop.remove();
+    this.#removing.delete(name);
+    this.#removedRestarts += loop.restarts;
     loop.removeAllListeners();
     this.emit('loopRemoved', { loop: name });
   }
@@ -191,6 +228,7 @@ export class LoopController extends TypedEmitter<ControllerEvents> {
       resetting: this.resetting,
       gaveUp: this.#gaveUp,
       resets: this.#resets,
+      restarts: this.restarts,
       loops: this.loops.map((l) => l.status()),
     };
   }
@@ -201,7 +239,8 @@ export class LoopController extends TypedEmitter<ControllerEvents> {
    * instead: it stops every loop and stays down.
    */
   reset(trigger: ResetTrigger = { reason: 'requested' }): Promise<ResetResult> {
-    this.#assertUsable();
+    // Rejects rather than throws, as the async commands do: callers handle one kind of failure.
+    if (this.#gaveUp) return Promise.reject(this.#gaveUpError());
     this.#reset ??= this.#runReset(trigger).finally(() => (this.#reset = undefined));
     return this.#reset;
   }
@@ -243,7 +282,7 @@ export class LoopController extends TypedEmitter<ControllerEvents> {
     const tasks = participants.map((loop) => {
       let done!: () => void;
       stopped.push(new Promise<void>((resolve) => (done = resolve)));
-      return loop.resetWith(done, restartGate);
+      return loop.resetWith(done, restartGate, resetId);
     });
     await Promise.all(stopped);
 
@@ -292,7 +331,10 @@ export class LoopController extends TypedEmitter<ControllerEvents> {
     this.#greenLight = false;
     const counts = { resets: this.#intensity.count(Date.now()), maxResets: this.#intensity.max, resetWindowMs: this.#intensity.windowMs };
     log.error(counts, 'Gave up: too many resets');
-    await this.stopLoops();
+    // Retired, not just stopped: a handle an embedder kept cannot start a worker behind our back.
+    const refusal = new SuperloopsError(ErrorCodes.CONTROLLER_GAVE_UP, this.#gaveUpMessage());
+    const results = await Promise.allSettled(this.loops.map((l) => l.retire(refusal)));
+    for (const r of results) if (r.status === 'rejected') this.logger.error({ err: r.reason }, 'Stop failed');
     this.emit('gaveUp', counts);
   }
 
@@ -300,7 +342,11 @@ export class LoopController extends TypedEmitter<ControllerEvents> {
     return `the controller gave up after more than ${this.#intensity.max} resets within ${this.#intensity.windowMs} ms; restart the process`;
   }
 
+  #gaveUpError(): SuperloopsError {
+    return new SuperloopsError(ErrorCodes.CONTROLLER_GAVE_UP, this.#gaveUpMessage());
+  }
+
   #assertUsable(): void {
-    if (this.#gaveUp) throw new SuperloopsError(ErrorCodes.CONTROLLER_GAVE_UP, this.#gaveUpMessage());
+    if (this.#gaveUp) throw this.#gaveUpError();
   }
 }

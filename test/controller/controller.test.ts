@@ -38,9 +38,13 @@ describe('LoopController global reset', () => {
     expect(good.generation).toBe(1);
     expect(bad.generation).toBe(1);
     expect(good.failures).toBe(0);
-    // The reset's lines, in order, all with one resetId.
-    const resetLines = lines.filter((l) => l.resetId === result.resetId).map((l) => l.msg);
-    expect(resetLines).toEqual(['Stopping loops', 'Resetting', 'Restarting loops', 'Restart completed']);
+    // The reset's lines, in order, all with one resetId: the controller's (no thread), and each loop's.
+    const ofReset = lines.filter((l) => l.resetId === result.resetId);
+    expect(ofReset.filter((l) => l.thread === undefined).map((l) => l.msg)).toEqual(['Stopping loops', 'Resetting', 'Restarting loops', 'Restart completed']);
+    for (const loop of ['GoodLoop', 'BadLoop']) {
+      const msgs = ofReset.filter((l) => l.thread !== undefined && l.loop === loop).map((l) => l.msg);
+      expect(msgs).toEqual(['Stopping', expect.stringMatching(/^(Exited gracefully|Terminated)$/), 'Started']);
+    }
   });
 
   it('resets only resetGlobally loops, runs the callback between stop and restart', async () => {
@@ -159,9 +163,52 @@ describe('LoopController global reset', () => {
     expect(lines.some((l) => l.msg === 'Gave up: too many resets' && l.level === 50)).toBe(true);
     await expect(c.start()).rejects.toMatchObject({ code: 'SL_ERR_CONTROLLER_GAVE_UP' });
   });
+
+  it('after giving up, reset(), maintainLoops() and start() all reject with SL_ERR_CONTROLLER_GAVE_UP', async () => {
+    const c = newController({ maxResets: 0 });
+    const a = c.newLoop({ name: 'A', module: fixture('counts-cycles') });
+    c.newLoop({ name: 'Later', module: fixture('counts-cycles'), autostart: false });
+    await c.start();
+    await expect(c.reset()).rejects.toMatchObject({ code: 'SL_ERR_CONTROLLER_GAVE_UP' });
+    expect(c.gaveUp).toBe(true);
+    // Rejected promises, not synchronous throws: `c.reset()` is evaluated before `expect` sees it.
+    await expect(c.reset()).rejects.toMatchObject({ code: 'SL_ERR_CONTROLLER_GAVE_UP' });
+    await expect(c.maintainLoops()).rejects.toMatchObject({ code: 'SL_ERR_CONTROLLER_GAVE_UP' });
+    await expect(c.start()).rejects.toMatchObject({ code: 'SL_ERR_CONTROLLER_GAVE_UP' });
+    // Nothing was started by the refused commands, and no further reset was counted.
+    expect(c.hasAliveLoops()).toBe(false);
+    expect(c.resets).toBe(0);
+    expect(a.generation).toBe(0);
+    // A handle kept from before cannot start a worker behind the controller's back either.
+    await expect(a.start()).rejects.toMatchObject({ code: 'SL_ERR_CONTROLLER_GAVE_UP' });
+    await expect(a.hardReset()).rejects.toMatchObject({ code: 'SL_ERR_CONTROLLER_GAVE_UP' });
+    expect([a.isAlive, a.generation, c.hasAliveLoops()]).toEqual([false, 0, false]);
+  });
 });
 
 describe('LoopController supervision of the set', () => {
+  it('counts crash restarts per loop and in total; global and hard resets are not restarts; removed loops stay counted', async () => {
+    const c = newController();
+    // Exits in its first two generations: two crash restarts, then it cycles.
+    const crashes = c.newLoop({ name: 'Crashes', module: fixture('exits-in-early-generations'), restartDelayMs: 1, options: { generations: 2, afterCycles: 1 } });
+    const steady = c.newLoop({ name: 'Steady', module: fixture('counts-cycles') });
+    const second = nextEvent<{ generation: number }>(crashes, 'started', (e) => e.generation === 2);
+    expect(c.status().restarts).toBe(0);
+    await c.start();
+    await second;
+    expect([crashes.restarts, steady.restarts]).toEqual([2, 0]);
+    expect(c.restarts).toBe(2);
+    const status = c.status();
+    expect(status.restarts).toBe(2);
+    expect(status.restarts).toBe(status.loops.reduce((sum, l) => sum + l.restarts, 0));
+    await c.reset();
+    await steady.hardReset();
+    expect(crashes.generation).toBe(3);
+    expect(c.restarts).toBe(2);
+    await c.removeLoop('Crashes');
+    expect(c.status()).toMatchObject({ restarts: 2, loops: [{ name: 'Steady', restarts: 0 }] });
+  });
+
   it('maintainLoops starts only loops that are not alive', async () => {
     const c = newController();
     const a = c.newLoop({ name: 'A', module: fixture('counts-cycles') });
@@ -217,6 +264,23 @@ describe('LoopController supervision of the set', () => {
     );
   });
 
+  it('a removed loop keeps its name until its stop has ended: newLoop meanwhile throws SL_ERR_LOOP_EXISTS', async () => {
+    const c = newController();
+    // Ignores the stop request: its removal lasts the whole grace period.
+    const old = c.newLoop({ name: 'A', module: fixture('ignores-stop'), gracePeriodMs: 300 });
+    await c.start();
+    const removed = c.removeLoop('A');
+    expect(() => c.getLoop('A')).toThrow(expect.objectContaining({ code: 'SL_ERR_LOOP_NOT_FOUND' }));
+    expect(() => c.newLoop({ name: 'A', module: fixture('counts-cycles') })).toThrow(expect.objectContaining({ code: 'SL_ERR_LOOP_EXISTS' }));
+    expect(old.isAlive).toBe(true);
+    await removed;
+    expect(old.isAlive).toBe(false);
+    const fresh = c.newLoop({ name: 'A', module: fixture('counts-cycles') });
+    await fresh.start();
+    expect(fresh.threadName).toBe('A_0');
+    expect(c.aliveLoops()).toEqual([fresh]);
+  });
+
   it('concurrent commands on one loop run one at a time and leave it consistent', async () => {
     const c = newController();
     const a = c.newLoop({ name: 'A', module: fixture('counts-cycles') });
@@ -245,16 +309,19 @@ describe('LoopController supervision of the set', () => {
     expect(c.aliveLoops()).toEqual([a]);
   });
 
-  it('a stop requested during a global reset runs after it: the loop restarts with the group, then stops', async () => {
+  it('a stop requested during a global reset runs after it: the reset starts the next generation, the queued stop cuts it short', async () => {
     const c = newController();
     const a = c.newLoop({ name: 'A', module: fixture('counts-cycles') });
     await c.start();
     const reset = c.reset();
     const stop = a.stop();
     const [result] = await Promise.all([reset, stop]);
-    expect(result.restarted).toEqual(['A']);
+    // The reset's start does not wait for a generation that a queued stop will end: A is not among the restarted.
+    expect(result.restarted).toEqual([]);
     expect(a.state).toBe('stopped');
     expect(a.generation).toBe(1);
+    expect(c.greenLight).toBe(true);
+    expect(c.hasAliveLoops()).toBe(false);
   });
 
   it('a global reset requested during a stop waits for it; the stopped loop stays stopped', async () => {
@@ -285,24 +352,16 @@ describe('LoopController supervision of the set', () => {
     expect(a.isAlive).toBe(false);
   });
 
-  it('an idle controller with loops holds no timers on the supervisor thread', async () => {
-    // In a child process of its own, so that the test runner's timers do not count.
-    const script = `
-      import { LoopController } from 'superloops';
-      import { pino } from 'pino';
-      const c = new LoopController({ logger: pino({ level: 'silent' }) });
-      const a = c.newLoop({ name: 'A', module: ${JSON.stringify(fixture('sleeps-long'))} });
-      c.newLoop({ name: 'B', module: ${JSON.stringify(fixture('sleeps-long'))} });
-      await c.start();
-      while (a.currentCycleMs === undefined) await new Promise((r) => setImmediate(r));
-      const idle = process.getActiveResourcesInfo();
-      await c.stop();
-      console.log(JSON.stringify(idle));
-    `;
-    const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot });
-    const idle = JSON.parse(stdout) as string[];
-    // The loops sleep in their own threads: the supervisor's thread holds only their message ports.
-    expect(idle.filter((r) => r === 'Timeout')).toEqual([]);
-    expect(idle.filter((r) => r === 'MessagePort')).toHaveLength(4); // two per worker
+  it('an idle controller with loops wakes its thread not once: no timer, immediate or other callback in 1.5 s', async () => {
+    // In a child process of its own, so that the test runner's timers do not count. async_hooks
+    // sees unref'd timers too, which process.getActiveResourcesInfo() does not list.
+    const { stdout } = await execFileAsync(process.execPath, [fixture('counts-idle-wakeups').replace(/\.ts$/, '.mjs'), fixture('sleeps-long')], {
+      cwd: repoRoot,
+      timeout: 20_000,
+    });
+    const idle = JSON.parse(stdout) as { wakeups: string[]; cyclesBefore: number[]; cyclesAfter: number[] };
+    expect(idle.wakeups).toEqual([]);
+    // The loops cycled all the while, in their own threads, without a message to this one.
+    idle.cyclesAfter.forEach((after, i) => expect(after).toBeGreaterThan(idle.cyclesBefore[i]!));
   });
 });
