@@ -3,10 +3,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { ResetResult } from '../controller/controller.js';
 import type { StartResult, StopResult } from '../loop/loop.js';
 import { request } from '../control/client.js';
-import { DEFAULT_SOCKET, LOOP_NAME_PATTERN, LOOP_NAME_RULE, type ErrorBody, type FailureResult } from '../control/protocol.js';
+import { DEFAULT_SOCKET, LOOP_NAME_PATTERN, LOOP_NAME_RULE, type ErrorBody, type FailureResult, type ShutdownResult } from '../control/protocol.js';
 import type { DaemonStatus, ReloadResult } from '../control/target.js';
 import { ErrorCodes, SuperloopsError } from '../errors.js';
-import { describeEach, describeFailure, describeReload, describeReset, describeStart, describeStop, formatStatus } from './format.js';
+import { describeEach, describeFailure, describeReload, describeReset, describeShutdown, describeStart, describeStop, formatStatus } from './format.js';
 
 // The `superloops` program. It loads commander, the socket client and the
 // formatting, nothing else: `superloops ctl status` must start fast.
@@ -193,10 +193,19 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
     if (answer) print(cmd, answer.result, () => describeReload(answer.result as ReloadResult));
   });
 
-  verb('shutdown', 'stop every loop and the daemon (returns once the shutdown has begun)').action(async (_opts: unknown, cmd: Command) => {
-    const answer = await call(cmd, 'POST', '/v1/shutdown');
-    if (answer) print(cmd, answer.result, () => 'daemon is shutting down');
-  });
+  verb('shutdown', 'stop every loop and the daemon; returns once every loop has stopped')
+    .option('--no-wait', 'return as soon as the shutdown has begun')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every loop stopped (with --no-wait: the shutdown began); 1 refused, no answer within --timeout (the daemon may still be stopping), or the stop went past shutdown_timeout; 3 no daemon at the socket.',
+    )
+    .action(async (opts: { wait: boolean }, cmd: Command) => {
+      const answer = await call(cmd, 'POST', '/v1/shutdown', opts.wait ? { wait: true } : undefined);
+      if (!answer) return;
+      const result = answer.result as ShutdownResult;
+      print(cmd, result, () => describeShutdown(result));
+      if (result.stopped?.timedOut) state.exitCode = ExitCode.REFUSED;
+    });
 
   return program;
 }

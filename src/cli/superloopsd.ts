@@ -3,10 +3,13 @@
  * (`validate`), or asks a running daemon to stop (`stop`).
  */
 import path from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_SOCKET } from '../control/protocol.js';
+import { ErrorCodes, SuperloopsError } from '../errors.js';
+import { socketDirectoryKeyProblem, socketDirectoryProblem, socketLengthProblem } from '../manifest/checks.js';
 import { LOG_LEVELS, type LogLevel } from '../manifest/schema.js';
-import { loadManifest } from '../manifest/load.js';
+import { loadManifest, type Manifest } from '../manifest/load.js';
+import { manifestError } from '../manifest/problems.js';
 import { createLogger } from '../observe/logger.js';
 import { ExitCodes } from '../daemon/exit.js';
 import { runDaemon } from '../daemon/main.js';
@@ -17,10 +20,36 @@ function parseHostPort(value: string): { host: string; port: number } {
   const at = value.lastIndexOf(':');
   const host = at > 0 ? value.slice(0, at).replace(/^\[|\]$/g, '') : '127.0.0.1';
   const port = Number(at >= 0 ? value.slice(at + 1) : value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new CommanderError(2, 'superloopsd.http', `--http ${value}: expected host:port, e.g. 127.0.0.1:9464`);
+  if (value.slice(at + 1).trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    // commander prints it, naming the option and the value, and exits 2 (see main()).
+    throw new InvalidArgumentError('expected host:port, e.g. 127.0.0.1:9464');
   }
   return { host, port };
+}
+
+/**
+ * The socket `start` will listen on, checked at the door: an override from
+ * `--socket` or SUPERLOOPS_SOCKET by the same rules as the manifest's
+ * `controller.socket` (length, an existing directory), in a message naming
+ * where it came from; else the manifest's, whose directory check is reported
+ * at its key (file:line:col). Throws before anything is started.
+ */
+function checkSocket(manifest: Manifest, override: { value: string; from: string } | undefined): string | undefined {
+  if (override === undefined) {
+    const problem = socketDirectoryKeyProblem(manifest.file, manifest.controller.socket);
+    if (problem) throw manifestError(manifest.file, manifest.file, [problem], manifest.secrets);
+    return undefined;
+  }
+  const resolved = path.resolve(override.value);
+  const why = socketLengthProblem(resolved) ?? socketDirectoryProblem(resolved);
+  if (why !== undefined) {
+    throw new SuperloopsError(
+      ErrorCodes.CONFIG_INVALID,
+      `${override.from} ${override.value}${resolved === override.value ? '' : ` (${resolved})`}: ${why}; fix ${override.from} or leave it unset to use the manifest's controller.socket`,
+      { details: { [override.from]: override.value, path: resolved } },
+    );
+  }
+  return resolved;
 }
 
 function buildProgram(): Command {
@@ -39,12 +68,14 @@ function buildProgram(): Command {
     .option('--http <host:port>', 'serve /healthz, /readyz and /metrics here (overrides controller.http)', parseHostPort)
     .action(async (file: string, opts: { pretty?: boolean; logLevel?: LogLevel; socket?: string; http?: { host: string; port: number } }) => {
       const manifest = await loadManifest(file);
-      const socket = opts.socket ?? process.env.SUPERLOOPS_SOCKET;
+      const env = process.env.SUPERLOOPS_SOCKET;
+      const override = opts.socket !== undefined ? { value: opts.socket, from: '--socket' } : env ? { value: env, from: 'SUPERLOOPS_SOCKET' } : undefined;
+      const socket = checkSocket(manifest, override);
       const logger = await createLogger({ level: opts.logLevel ?? manifest.controller.logLevel, pretty: opts.pretty === true });
       await runDaemon({
         manifest,
         logger,
-        ...(socket ? { socket: path.resolve(socket) } : {}),
+        ...(socket ? { socket } : {}),
         ...(opts.http ? { http: opts.http } : {}),
       });
     });
@@ -55,6 +86,11 @@ function buildProgram(): Command {
     .argument('<manifest>', 'the YAML manifest of loops')
     .action(async (file: string) => {
       const manifest = await loadManifest(file);
+      const socket = socketDirectoryKeyProblem(manifest.file, manifest.controller.socket);
+      if (socket && !process.env.SUPERLOOPS_SOCKET) {
+        // A note, not a failure: the directory may be a volume that exists only where the daemon runs.
+        process.stderr.write(`${manifest.file}:${socket.line}:${socket.column} note: ${socket.path}: ${socket.message}; superloopsd start needs it there (or --socket)\n`);
+      }
       const problems = await validateModules(manifest);
       if (problems.length > 0) {
         process.stderr.write(`${manifest.file}: ${problems.length} loop module problem(s)\n`);
@@ -67,13 +103,14 @@ function buildProgram(): Command {
 
   program
     .command('stop')
-    .description('ask the daemon on the control socket to shut down gracefully')
+    .description('ask the daemon on the control socket to shut down gracefully; returns once its loops have stopped')
     .argument('[manifest]', 'read the socket path from this manifest')
     .option('--socket <path>', `control socket path (default: SUPERLOOPS_SOCKET, else ${DEFAULT_SOCKET})`)
-    .action(async (file: string | undefined, opts: { socket?: string }) => {
+    .option('--timeout <ms>', 'give up waiting after this long (exit 1; the daemon may still be stopping)', '120000')
+    .action(async (file: string | undefined, opts: { socket?: string; timeout: string }) => {
       const socket = opts.socket ?? process.env.SUPERLOOPS_SOCKET ?? (file ? (await loadManifest(file)).controller.socket : DEFAULT_SOCKET);
       // The same request, output and exit codes as `superloops ctl shutdown`.
-      process.exitCode = await runSuperloops(['--socket', path.resolve(socket), '--timeout', '10000', 'ctl', 'shutdown'], {
+      process.exitCode = await runSuperloops(['--socket', path.resolve(socket), '--timeout', opts.timeout, 'ctl', 'shutdown'], {
         out: (text) => process.stdout.write(text),
         err: (text) => process.stderr.write(text),
         env: process.env,

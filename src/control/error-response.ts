@@ -7,7 +7,11 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCodes.NOT_FOUND]: 404,
   [ErrorCodes.BAD_REQUEST]: 400,
   [ErrorCodes.CONFIG_INVALID]: 422,
+  // A reload whose manifest file is gone or unreadable, or names a module that does not load: nothing changed.
+  [ErrorCodes.CONFIG_UNREADABLE]: 422,
+  [ErrorCodes.MODULE_INVALID]: 422,
   [ErrorCodes.CONTROLLER_GAVE_UP]: 409,
+  [ErrorCodes.CONTROLLER_STOPPED]: 409,
 };
 
 export interface ErrorResponse {

@@ -6,6 +6,8 @@ import type { ControlTarget } from './target.js';
 export interface RouteInput {
   name: string;
   force: boolean;
+  /** `shutdown` only: answer once the loops have stopped, not when the shutdown begins. */
+  wait: boolean;
 }
 
 export interface Route {
@@ -19,10 +21,12 @@ export interface Route {
   /** Keys the JSON body may have (the body is optional on every route). */
   bodyKeys: readonly string[];
   /** 200, or 202 when the work has only begun. */
-  status: 200 | 202;
+  status: 200 | 202 | ((input: RouteInput) => 200 | 202);
   run(target: ControlTarget, input: RouteInput): unknown;
   /** Runs once the response has been sent (a shutdown must not close the socket under its own answer). */
-  afterResponse?: (target: ControlTarget) => void;
+  afterResponse?: (target: ControlTarget, input: RouteInput) => void;
+  /** Logged as it begins, not as it ends: a waiting shutdown ends after the daemon's last line, `Stopped`. */
+  logAtStart?: boolean;
 }
 
 const loopRoute = (action: string, run: Route['run'], bodyKeys: readonly string[] = []): Route => ({
@@ -53,10 +57,16 @@ export const ROUTES: readonly Route[] = [
     path: `${API_PREFIX}/shutdown`,
     verb: 'shutdown',
     mutating: true,
-    bodyKeys: [],
-    status: 202,
-    run: () => shuttingDown,
-    afterResponse: (t) => t.shutdown(),
+    bodyKeys: ['wait'],
+    // Without `wait`: 202 at once, and the shutdown begins once that answer is out.
+    // With it: the shutdown begins now and the answer waits for the loops to stop
+    // (the daemon keeps its socket until then, so nobody starts a second one meanwhile).
+    status: ({ wait }) => (wait ? 200 : 202),
+    run: async (t, { wait }): Promise<ShutdownResult> => (wait ? { shuttingDown: true, stopped: await t.shutdown() } : shuttingDown),
+    afterResponse: (t, { wait }) => {
+      if (!wait) void t.shutdown();
+    },
+    logAtStart: true,
   },
 ];
 
@@ -113,9 +123,9 @@ export function parseLoopName(raw: string): string {
  * The request body: empty (every body is optional), or a JSON object with only
  * the keys the route takes, of the right types. Every problem is reported at once.
  */
-export function parseBody(route: Route, raw: Buffer): { force: boolean } {
+export function parseBody(route: Route, raw: Buffer): { force: boolean; wait: boolean } {
   const text = raw.toString('utf8').trim();
-  if (text === '') return { force: false };
+  if (text === '') return { force: false, wait: false };
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -130,12 +140,14 @@ export function parseBody(route: Route, raw: Buffer): { force: boolean } {
   for (const key of Object.keys(fields)) {
     if (!route.bodyKeys.includes(key)) problems.push(`unknown field ${JSON.stringify(key.slice(0, 100))}`);
   }
-  if ('force' in fields && route.bodyKeys.includes('force') && typeof fields.force !== 'boolean') problems.push('"force" must be true or false');
+  for (const flag of ['force', 'wait']) {
+    if (flag in fields && route.bodyKeys.includes(flag) && typeof fields[flag] !== 'boolean') problems.push(`"${flag}" must be true or false`);
+  }
   if (problems.length > 0) {
     const takes = route.bodyKeys.length > 0 ? `it takes ${route.bodyKeys.map((k) => JSON.stringify(k)).join(', ')}` : 'it takes no fields';
     throw badRequest(`bad body for ${route.method} ${route.path}: ${problems.join('; ')} (${takes})`);
   }
-  return { force: fields.force === true };
+  return { force: fields.force === true, wait: fields.wait === true };
 }
 
 /** One line per route, for the 404 message. */

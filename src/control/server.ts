@@ -25,6 +25,9 @@ export interface ControlLimits {
   maxConnections: number;
 }
 
+/** How long close() waits for answers already under way before it cuts their connections. */
+const CLOSE_FLUSH_MS = 1000;
+
 export const defaultControlLimits: Readonly<ControlLimits> = Object.freeze({
   maxBodyBytes: 64 * 1024,
   headersTimeoutMs: 10_000,
@@ -35,13 +38,18 @@ export const defaultControlLimits: Readonly<ControlLimits> = Object.freeze({
 
 export interface ControlServerOptions {
   socketPath: string;
+  /** Group given access to the socket file (mode 0660): a name from /etc/group or a gid. @default owner-only (0600) */
+  socketGroup?: string | number;
   target: ControlTarget;
   logger: Logger;
   limits?: Partial<ControlLimits>;
 }
 
 export interface ControlServer {
-  /** Stops listening, destroys open connections and removes the socket file. Safe to call twice. */
+  /**
+   * Stops listening, lets answers under way finish (up to a second), destroys
+   * the other connections and removes the socket file. Safe to call twice.
+   */
   close(): Promise<void>;
 }
 
@@ -83,7 +91,11 @@ export async function listenControl(options: ControlServerOptions): Promise<Cont
       server.emit('request', req, res);
     }
   });
+  // Requests being answered: close() lets them finish (a waiting shutdown's answer is sent just before it).
+  const inFlight = new Set<ServerResponse>();
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
     handle(req, res, target, logger, limits.maxBodyBytes).catch((err: unknown) => {
       // handle() answers every error itself; reaching here is a bug in it.
       logger.error({ err }, 'Control request failed');
@@ -92,7 +104,7 @@ export async function listenControl(options: ControlServerOptions): Promise<Cont
   });
 
   await claimSocketPath(socketPath);
-  const ino = await listenOwnerOnly(server, socketPath);
+  const ino = await listenOwnerOnly(server, socketPath, options.socketGroup);
   server.on('error', (err) => logger.error({ err, socket: socketPath }, 'Control server error'));
   logger.debug({ socket: socketPath }, 'Control API listening');
 
@@ -101,6 +113,14 @@ export async function listenControl(options: ControlServerOptions): Promise<Cont
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        // Answers under way get a moment to reach their clients; anything slower is cut.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.all([...inFlight].map((res) => new Promise((resolve) => res.once('close', resolve)))),
+          new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_FLUSH_MS))),
+        ]);
+        clearTimeout(timer);
         server.closeAllConnections();
         await closed;
         await removeSocketFile(socketPath, ino);
@@ -116,6 +136,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, target: Control
   const route: Route | undefined = match.kind === 'route' ? match.route : undefined;
   const rawName = match.kind === 'route' ? match.rawName : undefined;
   let outcome = 'ok';
+  let logged = false;
+  const log = (): void => {
+    logged = true;
+    const entry = { verb: route?.verb, loop: rawName === undefined ? undefined : truncate(rawName), outcome, durationMs: Math.round(performance.now() - began) };
+    if (route?.mutating) logger.info(entry, 'Control command');
+    else logger.debug({ ...entry, method: req.method, url: truncate(req.url ?? '') }, 'Control request');
+  };
   try {
     if (match.kind === 'none') {
       throw new SuperloopsError(ErrorCodes.NOT_FOUND, `no route ${req.method} ${truncate(req.url ?? '')}; the routes are: ${routeList()}`);
@@ -127,29 +154,29 @@ async function handle(req: IncomingMessage, res: ServerResponse, target: Control
     }
     const body = await readBody(req, maxBodyBytes);
     const name = rawName === undefined ? '' : parseLoopName(rawName);
-    const { force } = parseBody(match.route, body);
-    const result = await match.route.run(target, { name, force });
+    const input = { name, ...parseBody(match.route, body) };
+    if (match.route.logAtStart) log();
+    const result = await match.route.run(target, input);
     const after = match.route.afterResponse;
     if (after !== undefined) {
       // 'close' comes after the answer is flushed, and also if the client is
       // already gone: a shutdown asked for is done even if nobody hears the answer.
       res.once('close', () => {
         try {
-          after(target);
+          after(target, input);
         } catch (err) {
           logger.error({ err, verb: match.route.verb }, 'Control command failed after its response');
         }
       });
     }
-    send(res, match.route.status, { result }, {});
+    const status = match.route.status;
+    send(res, typeof status === 'function' ? status(input) : status, { result }, {});
   } catch (err) {
     outcome = codeOf(err) ?? ErrorCodes.INTERNAL;
     if (outcome === ErrorCodes.INTERNAL) logger.error({ err, verb: route?.verb }, 'Control request failed');
     sendError(res, err);
   } finally {
-    const entry = { verb: route?.verb, loop: rawName === undefined ? undefined : truncate(rawName), outcome, durationMs: Math.round(performance.now() - began) };
-    if (route?.mutating) logger.info(entry, 'Control command');
-    else logger.debug({ ...entry, method: req.method, url: truncate(req.url ?? '') }, 'Control request');
+    if (!logged) log();
   }
 }
 

@@ -6,11 +6,15 @@ import type { Loop, StartResult, StopResult } from '../loop/loop.js';
 import { ModuleCompiler } from '../loop/module-compiler.js';
 import { Serial } from '../loop/serial.js';
 import { loadManifest, type Manifest, type ManifestLoop } from '../manifest/load.js';
+import type { StopReport } from '../control/protocol.js';
 import type { ControlTarget, DaemonStatus, ReloadResult } from '../control/target.js';
 import { listenControl, type ControlServer } from '../control/server.js';
 import { listenHttp } from '../observe/http-server.js';
 import { diffLoops } from './diff.js';
+import { ExitCodes } from './exit.js';
+import { rereadFailure } from './reread-failure.js';
 import { resetCallbackFromModule } from './reset-callback.js';
+import { validateLoopModules } from './validate.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -24,12 +28,7 @@ export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface DaemonStopReport {
-  loops: number;
-  graceful: number;
-  terminated: number;
-  timedOut: boolean;
-}
+export type DaemonStopReport = Omit<StopReport, 'exitCode'>;
 
 /**
  * The composition root: a manifest in, a supervised set of loops, a control
@@ -50,8 +49,11 @@ export class Daemon implements ControlTarget {
   readonly #reloads = new Serial();
   #control: ControlServer | undefined;
   #http: { close(): Promise<void>; port: number; host: string } | undefined;
+  /** Set once a shutdown begins, never cleared: from then on only status and shutdown are served. */
   #stopping = false;
   #onShutdown: (() => void) | undefined;
+  /** Resolved by release(), just before the socket closes: what waiting `shutdown` requests answer with. */
+  readonly #stopped: { promise: Promise<StopReport>; resolve: (report: StopReport) => void };
 
   constructor(options: DaemonOptions) {
     this.#manifest = options.manifest;
@@ -59,6 +61,8 @@ export class Daemon implements ControlTarget {
     this.#env = options.env ?? process.env;
     this.#httpOverride = options.http;
     this.socketPath = options.socket ?? options.manifest.controller.socket;
+    let resolve!: (report: StopReport) => void;
+    this.#stopped = { promise: new Promise((r) => (resolve = r)), resolve };
     const c = options.manifest.controller;
     this.#callbackCompiler = c.resetCallback === undefined ? undefined : new ModuleCompiler();
     const resetCallback = c.resetCallback && this.#callbackCompiler && resetCallbackFromModule(c.resetCallback, { compiler: this.#callbackCompiler, logger: this.logger });
@@ -88,7 +92,12 @@ export class Daemon implements ControlTarget {
 
   /** Opens the control socket (refusing a live one), the health listener, and starts the autostart loops. */
   async open(): Promise<void> {
-    this.#control = await listenControl({ socketPath: this.socketPath, target: this, logger: this.logger });
+    this.#control = await listenControl({
+      socketPath: this.socketPath,
+      socketGroup: this.#manifest.controller.socketGroup,
+      target: this,
+      logger: this.logger,
+    });
     const http = this.#httpOverride ?? this.#manifest.controller.http;
     if (http) {
       try {
@@ -116,31 +125,62 @@ export class Daemon implements ControlTarget {
   }
 
   /**
-   * Stops every loop in parallel (each within its grace period), bounded as a
-   * whole by `shutdown_timeout`; closes the listeners. Never throws.
+   * The first half of a shutdown: refuses further commands, then stops every
+   * loop in parallel (each within its grace period), bounded as a whole by
+   * `shutdown_timeout`. The control socket stays open meanwhile: `status` says
+   * `stopping`, and a second daemon on the same socket is refused. It waits for
+   * a reload under way to finish first (they share one queue), so a reload
+   * cannot start loops behind it. Never throws.
    */
-  async close(): Promise<DaemonStopReport> {
+  async stopLoops(): Promise<DaemonStopReport> {
     this.#stopping = true;
-    const loops = this.controller.loops;
     const timeoutMs = this.#manifest.controller.shutdownTimeoutMs;
     let graceful = 0;
     let terminated = 0;
+    let loops = this.controller.loops;
     const onStopped = ({ graceful: g }: { graceful: boolean }): void => {
       if (g) graceful++;
       else terminated++;
     };
-    for (const loop of loops) loop.on('stopped', onStopped);
-    await this.#control?.close().catch(() => {});
+    const stop = this.#reloads.run(async () => {
+      loops = this.controller.loops;
+      for (const loop of loops) loop.on('stopped', onStopped);
+      await this.controller.stop();
+    });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
-      this.controller.stop().then(() => false),
+      stop.then(
+        () => false,
+        () => false,
+      ),
       new Promise<boolean>((resolve) => (timer = setTimeout(resolve, timeoutMs, true))),
     ]);
     clearTimeout(timer);
     for (const loop of loops) loop.off('stopped', onStopped);
+    // The health listener goes with the loops, so that its closing line comes before `Stopped`, the last one.
+    await this.#http?.close().catch(() => {});
+    this.#http = undefined;
+    return { loops: loops.length, graceful, terminated, timedOut };
+  }
+
+  /**
+   * The second half: answers the `shutdown` requests waiting on `report`, then
+   * closes the control socket (removing its file). Never throws.
+   */
+  async release(report: StopReport): Promise<void> {
+    this.#stopping = true;
+    this.#stopped.resolve(report);
+    await this.#control?.close().catch(() => {});
     await this.#http?.close().catch(() => {});
     this.#callbackCompiler?.dispose();
-    return { loops: loops.length, graceful, terminated, timedOut };
+  }
+
+  /** stopLoops() then release(), for a daemon run without runDaemon(). */
+  async close(): Promise<StopReport> {
+    const stopped = await this.stopLoops();
+    const report = { ...stopped, exitCode: stopped.timedOut ? ExitCodes.FORCED : ExitCodes.OK };
+    await this.release(report);
+    return report;
   }
 
   // ── ControlTarget ────────────────────────────────────────────────────────
@@ -160,7 +200,7 @@ export class Daemon implements ControlTarget {
     };
   }
 
-  start(name: string): Promise<StartResult> {
+  async start(name: string): Promise<StartResult> {
     return this.#loop(name).start();
   }
 
@@ -168,7 +208,7 @@ export class Daemon implements ControlTarget {
     return this.#each((l) => l.start());
   }
 
-  stop(name: string): Promise<StopResult> {
+  async stop(name: string): Promise<StopResult> {
     return this.#loop(name).stop();
   }
 
@@ -180,7 +220,7 @@ export class Daemon implements ControlTarget {
     return this.#loop(name).hardReset({ force: false });
   }
 
-  hardReset(name: string, force: boolean): Promise<StartResult> {
+  async hardReset(name: string, force: boolean): Promise<StartResult> {
     return this.#loop(name).hardReset({ force });
   }
 
@@ -190,26 +230,51 @@ export class Daemon implements ControlTarget {
     return { failures: loop.failures };
   }
 
-  reset(): Promise<ResetResult> {
+  async reset(): Promise<ResetResult> {
+    this.#assertRunning();
     return this.controller.reset({ reason: 'requested' });
   }
 
   /**
    * Re-reads the manifest and applies the difference: new loops start, removed
    * loops stop, changed loops restart with their new settings (and a fresh
-   * copy of their module), unchanged loops are not touched. An invalid
-   * manifest throws its errors and nothing changes. One reload at a time.
+   * copy of their module), unchanged loops are not touched. A changed loop is
+   * a new loop: generation 0, counters at zero. The `controller:` section is
+   * not applied (it takes a restart). Rejected whole, with nothing changed, when
+   * the manifest cannot be read or is invalid, or when an added or changed
+   * loop's module does not load (each is loaded in a throwaway worker first).
+   * One reload at a time.
    */
-  reload(): Promise<ReloadResult> {
+  async reload(): Promise<ReloadResult> {
+    // Refused here, not only in the queue: a shutdown's stop waits in that queue.
+    this.#assertRunning();
     return this.#reloads.run(async () => {
-      const next = await loadManifest(this.#manifest.file, this.#env);
+      this.#assertRunning();
+      const next = await loadManifest(this.#manifest.file, this.#env).catch((err: unknown) => {
+        throw rereadFailure(err, this.#manifest.file);
+      });
       const diff = diffLoops(this.#manifest.loops, next.loops);
+      const problems = await validateLoopModules([...diff.changed, ...diff.added]);
+      if (problems.length > 0) {
+        // A module path may come from ${VAR}: its value is not shown, as in every manifest error.
+        const hide = redactor(next.secrets);
+        const shown = problems.map((p) => ({ loop: p.loop, module: hide(p.module), message: hide(p.message) }));
+        const lines = shown.map((p) => `  ${p.loop} (${p.module}): ${p.message}`);
+        throw new SuperloopsError(
+          ErrorCodes.MODULE_INVALID,
+          [`${next.file}: ${problems.length} loop module problem(s); nothing was changed — fix them, then reload again`, ...lines].join('\n'),
+          { details: { file: next.file, problems: shown } },
+        );
+      }
+      // Loading the modules took a while: a shutdown may have begun meanwhile.
+      this.#assertRunning();
       const log = this.logger.child({ reload: true });
       // Removed and changed loops stop together: one grace period, not two.
       await Promise.all([...diff.removed, ...diff.changed.map((spec) => spec.name)].map((name) => this.controller.removeLoop(name)));
       const fresh = [...diff.changed, ...diff.added].map((spec) => this.controller.newLoop(spec));
       await Promise.all(fresh.filter((l) => (l.spec as ManifestLoop).autostart).map((l) => l.start()));
-      if (!sameController(this.#manifest, next)) {
+      const controllerIgnored = !sameController(this.#manifest, next);
+      if (controllerIgnored) {
         log.warn('Controller settings changed; they take effect when the daemon restarts');
       }
       this.#manifest = { ...next, controller: this.#manifest.controller };
@@ -218,25 +283,45 @@ export class Daemon implements ControlTarget {
         removed: diff.removed,
         changed: diff.changed.map((l) => l.name),
         unchanged: diff.unchanged,
+        ...(controllerIgnored ? { controllerIgnored: true as const } : {}),
       };
       log.info(result, 'Reloaded');
       return result;
     });
   }
 
-  shutdown(): void {
-    this.#onShutdown?.();
+  shutdown(): Promise<StopReport> {
+    if (this.#onShutdown) this.#onShutdown();
+    else if (!this.#stopping) void this.close();
+    return this.#stopped.promise;
+  }
+
+  #assertRunning(): void {
+    if (this.#stopping) {
+      throw new SuperloopsError(
+        ErrorCodes.CONTROLLER_STOPPED,
+        'the daemon is shutting down and takes no more commands; wait for it to exit (superloops ctl status says stopping until then), then start it again',
+      );
+    }
   }
 
   #loop(name: string): Loop {
+    this.#assertRunning();
     return this.controller.getLoop(name);
   }
 
   async #each<T>(command: (loop: Loop) => Promise<T>): Promise<Record<string, T>> {
+    this.#assertRunning();
     const loops = this.controller.loops;
     const results = await Promise.all(loops.map(command));
     return Object.fromEntries(loops.map((l, i) => [l.name, results[i]!]));
   }
+}
+
+/** Replaces each secret (of 8 characters or more, as manifest errors do) with [redacted]. */
+function redactor(secrets: readonly string[]): (text: string) => string {
+  const long = secrets.filter((s) => s.length >= 8);
+  return (text) => long.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
 }
 
 function sameController(a: Manifest, b: Manifest): boolean {

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import { ErrorCodes } from '../errors.js';
+import { codeOf } from '../control/error-response.js';
 import { Daemon, type DaemonOptions } from './daemon.js';
 import { ExitCodes, HARD_DEADLINE_EXTRA_MS } from './exit.js';
 
@@ -7,7 +9,10 @@ import { ExitCodes, HARD_DEADLINE_EXTRA_MS } from './exit.js';
  * place that touches signals and `process.exit`.
  *
  * SIGTERM / SIGINT / `ctl shutdown`: stop every loop gracefully within the
- * shutdown timeout, log the last line, exit 0. A second signal exits at once.
+ * shutdown timeout, log the last line, answer the waiting `ctl shutdown`,
+ * close the socket, exit 0. The socket stays open until the loops are
+ * stopped: a second daemon cannot start beside old workers. A second signal
+ * exits at once.
  * SIGHUP: reload the manifest.
  */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
@@ -25,9 +30,11 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       process.exit(ExitCodes.FORCED);
     }, daemon.manifest.controller.shutdownTimeoutMs + HARD_DEADLINE_EXTRA_MS);
     hardDeadline.unref();
-    const report = await daemon.close();
-    const exitCode = report.timedOut && code === ExitCodes.OK ? ExitCodes.FORCED : code;
-    logger.info({ ...report, exitCode }, 'Stopped');
+    const stopped = await daemon.stopLoops();
+    const exitCode = stopped.timedOut && code === ExitCodes.OK ? ExitCodes.FORCED : code;
+    const report = { ...stopped, exitCode };
+    logger.info(report, 'Stopped');
+    await daemon.release(report);
     process.exit(exitCode);
   };
 
@@ -42,7 +49,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGHUP', () => {
     logger.info({ signal: 'SIGHUP' }, 'Reload requested');
-    daemon.reload().catch((err: unknown) => logger.error({ err }, 'Reload rejected, nothing changed'));
+    daemon.reload().catch((err: unknown) => logger.error(rejection(err), 'Reload rejected, nothing changed'));
   });
 
   daemon.onShutdown = () => void shutdown('ctl shutdown', ExitCodes.OK);
@@ -54,4 +61,20 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   }
 
   await daemon.open();
+}
+
+/** Errors a user made (or a shutdown under way): their code, message and problems, no stack. */
+const EXPECTED = new Set<string>([ErrorCodes.CONFIG_INVALID, ErrorCodes.CONFIG_UNREADABLE, ErrorCodes.MODULE_INVALID, ErrorCodes.CONTROLLER_STOPPED]);
+
+/** The fields of `Reload rejected, nothing changed`: `{ code, reason, file?, problems? }`, or `{ err }` for a bug. */
+function rejection(err: unknown): Record<string, unknown> {
+  const code = codeOf(err);
+  if (code === undefined || !EXPECTED.has(code)) return { err };
+  const details = (err as { details?: { file?: unknown; problems?: unknown } }).details;
+  return {
+    code,
+    reason: (err as Error).message,
+    ...(details?.file === undefined ? {} : { file: details.file }),
+    ...(details?.problems === undefined ? {} : { problems: details.problems }),
+  };
 }

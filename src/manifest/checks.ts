@@ -1,9 +1,10 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_SOCKET } from '../control/protocol.js';
+import { LineCounter, parseDocument } from 'yaml';
+import { DEFAULT_SOCKET, MAX_SOCKET_PATH_BYTES, isNamedPipe } from '../control/protocol.js';
 import { describeValue } from './describe-value.js';
 import { type Path, type Problem, formatPath } from './problems.js';
-import type { SourceTree } from './yaml-tree.js';
+import { readTree, type SourceTree } from './yaml-tree.js';
 
 /*
  * What the schema cannot see: names unique across loops, and the files and socket
@@ -22,10 +23,6 @@ export interface CheckContext {
 /** Where a `socket:` path leads: named pipes are kept as they are, files resolve against the manifest. */
 export function resolveSocket(dir: string, socket: string): string {
   return isNamedPipe(socket) ? socket : path.resolve(dir, socket);
-}
-
-function isNamedPipe(socket: string): boolean {
-  return /^\\\\[.?]\\pipe\\/.test(socket);
 }
 
 export function referenceProblems(input: Record<string, unknown>, context: CheckContext): Problem[] {
@@ -91,5 +88,60 @@ export function referenceProblems(input: Record<string, unknown>, context: Check
   }
 }
 
-// sun_path holds 108 bytes on Linux and 104 on macOS and the BSDs, including the final NUL.
-const MAX_SOCKET_PATH_BYTES = process.platform === 'linux' ? 107 : 103;
+/** Why a daemon could not listen at `resolved` (an absolute path) for its length alone, or undefined. */
+export function socketLengthProblem(resolved: string): string | undefined {
+  if (isNamedPipe(resolved)) return undefined;
+  const bytes = Buffer.byteLength(resolved);
+  return bytes <= MAX_SOCKET_PATH_BYTES ? undefined : `a socket path of ${bytes} bytes; this system allows at most ${MAX_SOCKET_PATH_BYTES}`;
+}
+
+/**
+ * Why a daemon could not create a socket file at `resolved` (an absolute path)
+ * for its directory: missing, not a directory, or out of reach. The daemon
+ * does not create the directory: that is the deployment's (a volume, a
+ * RuntimeDirectory). Undefined when the directory is there.
+ */
+export function socketDirectoryProblem(resolved: string): string | undefined {
+  if (isNamedPipe(resolved)) return undefined;
+  const dir = path.dirname(resolved);
+  try {
+    const stats = statSync(dir, { throwIfNoEntry: false });
+    if (stats === undefined) return `its directory ${dir} does not exist; create it, or choose a socket path in an existing directory`;
+    if (!stats.isDirectory()) return `${dir} is not a directory; choose a socket path in a directory`;
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') return `a part of ${dir} is a file, not a directory; choose a socket path in a directory`;
+    if (code === 'EACCES') return `its directory ${dir} cannot be reached (permission denied); choose a directory the daemon's user can enter`;
+    return `its directory ${dir} cannot be inspected (${code ?? (err as Error).message})`;
+  }
+}
+
+/**
+ * The socket-directory check of `controller.socket`, where the key is: a
+ * Problem for manifestError(), or undefined. Not part of parseManifest(): a
+ * manifest is often validated where it does not run (the directory of
+ * `/run/superloops/superloops.sock` is a volume in the container, absent on
+ * the host, and loadManifest() must accept it there). `superloopsd start`
+ * runs it, when the manifest's socket is the one it will use, and `validate`
+ * reports it as a note.
+ */
+export function socketDirectoryKeyProblem(file: string, resolved: string, env: NodeJS.ProcessEnv = process.env): Problem | undefined {
+  const why = socketDirectoryProblem(resolved);
+  if (why === undefined) return undefined;
+  const at = ['controller', 'socket'];
+  let position = { line: 1, column: 1 };
+  let hidden = false;
+  try {
+    const lines = new LineCounter();
+    const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines, prettyErrors: false });
+    const tree = readTree(doc, lines, env);
+    position = tree.position(at);
+    hidden = tree.origin(at) !== undefined;
+  } catch {
+    // The manifest was valid a moment ago; without its text, the problem is still worth reporting at 1:1.
+  }
+  // A path from the environment is not shown (its directory is part of it).
+  const message = hidden ? 'the socket path from the environment is in a directory that does not exist or cannot be reached' : why;
+  return { path: formatPath(at), ...position, message };
+}

@@ -28,6 +28,8 @@ export interface Manifest {
   controller: {
     /** Absolute path of the control socket. */
     socket: string;
+    /** Group given access to the control socket (mode 0660); absent: owner-only (0600). */
+    socketGroup?: string | number;
     maxResets: number;
     resetWindowMs: number;
     shutdownTimeoutMs: number;
@@ -52,7 +54,7 @@ export async function loadManifest(file: string, env: NodeJS.ProcessEnv = proces
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new SuperloopsError(ErrorCodes.CONFIG_UNREADABLE, `cannot read manifest ${file}: ${readFailure(err)}`, {
+    throw new SuperloopsError(ErrorCodes.CONFIG_UNREADABLE, `cannot read manifest ${file}: ${readFailure(err, file)}`, {
       cause: err,
       details: { file: path.resolve(file) },
     });
@@ -60,10 +62,12 @@ export async function loadManifest(file: string, env: NodeJS.ProcessEnv = proces
   return parseManifest(text, file, env);
 }
 
-function readFailure(err: unknown): string {
+function readFailure(err: unknown, file: string): string {
   switch ((err as NodeJS.ErrnoException).code) {
     case 'ENOENT':
-      return 'no such file; check the path (a relative path starts at the current directory)';
+      return path.isAbsolute(file)
+        ? 'no such file; check the path'
+        : `no such file; check the path (a relative path starts at the current directory, ${process.cwd()})`;
     case 'EACCES':
     case 'EPERM':
       return 'permission denied; make it readable by the user running superloops';
@@ -170,6 +174,7 @@ function toManifest(
   };
   if (c.reset_callback !== undefined) controller.resetCallback = path.resolve(source.dir, c.reset_callback);
   if (c.http !== undefined) controller.http = { host: c.http.host, port: c.http.port };
+  if (c.socket_group !== undefined) controller.socketGroup = c.socket_group;
 
   const loops = doc.loops.map((loop): ManifestLoop => {
     const out: ManifestLoop = {

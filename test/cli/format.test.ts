@@ -5,6 +5,7 @@ import {
   describeFailure,
   describeReload,
   describeReset,
+  describeShutdown,
   describeStart,
   describeStop,
   formatDuration,
@@ -58,7 +59,7 @@ const loop = (over: Partial<LoopStatus>): LoopStatus => ({
 
 const status = (controller: Partial<DaemonStatus['controller']>, loops: LoopStatus[]): DaemonStatus => ({
   daemon: { pid: 4242, version: '0.1.0', startedAt: 0, uptimeMs: 3_700_000, manifest: 'config.yaml', socket: '/run/sl.sock', state: 'running' },
-  controller: { greenLight: true, resetting: false, gaveUp: false, resets: 1, loops, ...controller },
+  controller: { greenLight: true, resetting: false, gaveUp: false, resets: 1, restarts: 0, loops, ...controller },
 });
 
 describe('formatStatus', () => {
@@ -102,6 +103,16 @@ describe('command results', () => {
     expect(describeReset({ resetId: 'ab12', restarted: ['A', 'B'], durationMs: 1500 })).toBe('global reset ab12 done in 1s; restarted: A, B');
     expect(describeReload({ added: ['C'], removed: [], changed: ['A'], unchanged: ['B'] })).toBe(
       'reloaded: added C; removed (none); changed A; unchanged B',
+    );
+    expect(describeReload({ added: [], removed: [], changed: [], unchanged: ['B'], controllerIgnored: true })).toBe(
+      'reloaded: added (none); removed (none); changed (none); unchanged B\ncontroller: settings changed in the manifest; they take effect when the daemon restarts',
+    );
+    expect(describeShutdown({ shuttingDown: true })).toBe('daemon is shutting down');
+    expect(describeShutdown({ shuttingDown: true, stopped: { loops: 2, graceful: 1, terminated: 1, timedOut: false, exitCode: 0 } })).toBe(
+      'daemon stopped: 2 loops, 1 graceful, 1 terminated',
+    );
+    expect(describeShutdown({ shuttingDown: true, stopped: { loops: 1, graceful: 0, terminated: 0, timedOut: true, exitCode: 130 } })).toMatch(
+      /^daemon stopped past shutdown_timeout: 1 loop, 0 graceful, 0 terminated, .*exit code 130/,
     );
     expect(describeEach({ B: { graceful: true, wasAlive: true }, A: { graceful: true, wasAlive: false } }, describeStop)).toBe(
       'A: was not running\nB: stopped gracefully',

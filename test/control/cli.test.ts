@@ -137,10 +137,19 @@ describe('superloops ctl', () => {
     expect(runs[2 + verbs.indexOf('hard-reset')]!.stdout).toContain('--force');
   });
 
-  it('shutdown prints that the daemon is shutting down', async () => {
-    const run = await ctl('shutdown');
-    expect(run.code).toBe(0);
-    expect(run.stdout).toBe('daemon is shutting down\n');
+  it('shutdown waits for the stop and prints how it went; --no-wait prints that it has begun', async () => {
+    const noWait = await ctl('shutdown', '--no-wait');
+    expect(noWait.code).toBe(0);
+    expect(noWait.stdout).toBe('daemon is shutting down\n');
     await h.shutdownCalled;
+    const run = await ctl('shutdown');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('daemon stopped: 2 loops, 2 graceful, 0 terminated\n');
+    // Past shutdown_timeout, some worker may still be there: exit 1.
+    h.target.shutdownWith = async () => ({ loops: 2, graceful: 1, terminated: 0, timedOut: true, exitCode: 130 });
+    const late = await ctl('shutdown', '--json');
+    expect(late.code).toBe(1);
+    expect(JSON.parse(late.stdout)).toEqual({ shuttingDown: true, stopped: { loops: 2, graceful: 1, terminated: 0, timedOut: true, exitCode: 130 } });
   });
 });

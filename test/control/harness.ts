@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LoopController, type StartResult, type StopResult } from 'superloops';
 import { listenControl, type ControlLimits, type ControlServer } from '../../src/control/server.js';
+import type { StopReport } from '../../src/control/protocol.js';
 import type { ControlTarget, DaemonStatus, ReloadResult } from '../../src/control/target.js';
 import { captureLogger, fixture, type LogLine } from '../helpers.js';
 
@@ -19,6 +20,8 @@ export interface TestTarget extends ControlTarget {
   shutdowns: number;
   /** What the next reload does (the real one is the daemon's). */
   reloadWith: () => Promise<ReloadResult>;
+  /** What a shutdown resolves with, and when (the real daemon's once its loops have stopped). @default at once, every loop graceful */
+  shutdownWith: () => Promise<StopReport>;
 }
 
 export function controllerTarget(controller: LoopController, socket: string, onShutdown: () => void = () => {}): TestTarget {
@@ -32,6 +35,7 @@ export function controllerTarget(controller: LoopController, socket: string, onS
     calls: [],
     shutdowns: 0,
     reloadWith: async () => ({ added: [], removed: [], changed: [], unchanged: controller.loops.map((l) => l.name) }),
+    shutdownWith: async () => ({ loops: controller.loops.length, graceful: controller.loops.length, terminated: 0, timedOut: false, exitCode: 0 }),
     status(): DaemonStatus {
       return {
         daemon: { pid: process.pid, version: 'test', startedAt, uptimeMs: Date.now() - startedAt, manifest: 'test.yaml', socket, state: 'running' },
@@ -82,6 +86,7 @@ export function controllerTarget(controller: LoopController, socket: string, onS
       target.calls.push('shutdown');
       target.shutdowns++;
       onShutdown();
+      return target.shutdownWith();
     },
   };
   return target;

@@ -103,6 +103,34 @@ describe('control API routes', () => {
     await expect(request(h.socketPath, 'GET', '/v1/status')).rejects.toMatchObject({ code: ErrorCodes.NO_DAEMON });
   });
 
+  it('shutdown with { wait: true } answers 200 with the stop report once target.shutdown() resolves, even as the server closes', async () => {
+    h = await startHarness();
+    let finish!: () => void;
+    const report = { loops: 2, graceful: 1, terminated: 1, timedOut: false, exitCode: 0 };
+    // Like the daemon's release(): the report is handed over, then the server closes at once.
+    h.target.shutdownWith = () => new Promise((resolve) => (finish = () => resolve(report)));
+    let answered = false;
+    const res = post('/v1/shutdown', { wait: true }).finally(() => (answered = true));
+    await h.shutdownCalled;
+    // Begun at once, not after an answer: none has been sent.
+    expect(answered).toBe(false);
+    expect(h.lines.find((l) => l.msg === 'Control command')).toMatchObject({ verb: 'shutdown', outcome: 'ok' });
+    finish();
+    const closed = h.server.close();
+    expect((await res).status).toBe(200);
+    expect((await res).json).toEqual({ result: { shuttingDown: true, stopped: report } });
+    await closed;
+    await expect(request(h.socketPath, 'GET', '/v1/status')).rejects.toMatchObject({ code: ErrorCodes.NO_DAEMON });
+  });
+
+  it('shutdown refuses a "wait" that is not a boolean, and does not begin', async () => {
+    h = await startHarness();
+    const res = await post('/v1/shutdown', { wait: 'yes' });
+    expectJsonError(res, 400, ErrorCodes.BAD_REQUEST);
+    expect(res.json.error.message).toContain('"wait" must be true or false');
+    expect(h.target.shutdowns).toBe(0);
+  });
+
   it('a shutdown whose client hangs up at once still happens', async () => {
     h = await startHarness();
     const socket = net.connect(h.socketPath);
@@ -192,8 +220,18 @@ describe('refusals', () => {
     expect((await get('/v1/status')).status).toBe(200);
   });
 
-  it('maps the daemon\'s refusals: 422 invalid config, 409 gave up, 500 otherwise without a stack', async () => {
+  it('maps the daemon\'s refusals: 422 invalid or unreadable config or module, 409 gave up or stopping, 500 otherwise without a stack', async () => {
     h = await startHarness();
+    for (const [code, status] of [
+      [ErrorCodes.CONFIG_UNREADABLE, 422],
+      [ErrorCodes.MODULE_INVALID, 422],
+      [ErrorCodes.CONTROLLER_STOPPED, 409],
+    ] as const) {
+      h.target.reloadWith = async () => {
+        throw new SuperloopsError(code, 'refused');
+      };
+      expectJsonError(await post('/v1/reload'), status, code);
+    }
     h.target.reloadWith = async () => {
       throw new SuperloopsError(ErrorCodes.CONFIG_INVALID, 'loops[0].module: required; add a module path');
     };

@@ -124,7 +124,7 @@ describe('superloopsd start and superloops ctl', () => {
     await daemon.ready();
     const stop = await run('superloopsd', ['stop', m.file]);
     expect(stop.code).toBe(0);
-    expect(stop.stdout).toMatch(/shutting down/);
+    expect(stop.stdout).toBe('daemon stopped: 2 loops, 2 graceful, 0 terminated\n');
     expect((await daemon.exited).code).toBe(0);
     expect(daemon.lines.at(-1)?.msg).toBe('Stopped');
     // Nobody left at the socket: exit 3, as `ctl` says it.
@@ -200,7 +200,17 @@ loops:
     expect(rejected.code).toBe(1);
     expect(rejected.stderr + rejected.stdout).toMatch(/config\.yaml:\d+/);
     daemon.child.kill('SIGHUP');
-    await daemon.waitForLine((l) => l.msg === 'Reload rejected, nothing changed', 'the rejected reload');
+    const refused = await daemon.waitForLine((l) => l.msg === 'Reload rejected, nothing changed', 'the rejected reload');
+    // A config error is data: its code, its message and each problem where it is, not a stack trace.
+    expect(refused).toMatchObject({
+      level: 50,
+      code: 'SL_ERR_CONFIG_INVALID',
+      file: m.file,
+      reason: expect.stringMatching(/config\.yaml:\d+:\d+ invalid YAML/),
+      problems: [{ path: '', line: expect.any(Number), column: expect.any(Number), message: expect.stringMatching(/^invalid YAML/) }],
+    });
+    expect(refused).not.toHaveProperty('err');
+    expect(JSON.stringify(refused)).not.toMatch(/"stack"|\n\s+at /);
     const after = await status(m.socket);
     expect(after.controller.loops.map((l) => l.name).sort()).toEqual(['Add', 'Change', 'Keep']);
     for (const name of ['Add', 'Change', 'Keep']) expect(loop(after, name).startedAt).toBe(loop(s, name).startedAt);
@@ -264,13 +274,15 @@ loops:
 });
 
 describe('bad manifests: a clear error and exit 1, never a stack trace', () => {
+  // Each names the file, line and column, then the key path, then what is wrong.
   const cases: [string, string, RegExp][] = [
-    ['syntax error', 'loops: [ {name: A', /config\.yaml:1:\d+/],
-    ['unknown key', 'loops:\n  - { name: A, module: FIXTURES/counts-cycles.ts, grace_perod: 1 }', /did you mean .?grace_period/],
-    ['wrong type', 'loops:\n  - { name: A, module: FIXTURES/counts-cycles.ts, max_loop_failures: lots }', /max_loop_failures/],
-    ['missing module', 'loops:\n  - { name: A, module: ./nowhere.ts }', /nowhere\.ts/],
-    ['duplicate names', 'loops:\n  - { name: A, module: FIXTURES/counts-cycles.ts }\n  - { name: A, module: FIXTURES/counts-cycles.ts }', /duplicate|already/i],
-    ['unset env var', 'loops:\n  - { name: A, module: FIXTURES/counts-cycles.ts, options: { key: "${SL_TEST_UNSET_VAR}" } }', /SL_TEST_UNSET_VAR/],
+    ['syntax error', 'loops: [ {name: A', /config\.yaml:\d+:\d+ invalid YAML/],
+    ['unknown key', 'loops:\n  - { name: A, module: FIXTURES/counts-cycles.ts, grace_perod: 1 }', /config\.yaml:2:\d+ loops\[0\]\.grace_perod: unknown key .*did you mean .?grace_period/],
+    ['wrong type', 'loops:\n  - { name: A, module: FIXTURES/counts-cycles.ts, max_loop_failures: lots }', /config\.yaml:2:\d+ loops\[0\]\.max_loop_failures: "lots" is not a whole number/],
+    ['missing module', 'loops:\n  - { name: A, module: ./nowhere.ts }', /config\.yaml:2:24 loops\[0\]\.module: "\.\/nowhere\.ts" does not exist/],
+    ['duplicate names', 'loops:\n  - { name: A, module: FIXTURES/counts-cycles.ts }\n  - { name: A, module: FIXTURES/counts-cycles.ts }', /config\.yaml:3:13 loops\[1\]\.name: "A" is already the name of loops\[0\]/],
+    ['unset env var', 'loops:\n  - { name: A, module: FIXTURES/counts-cycles.ts, options: { key: "${SL_TEST_UNSET_VAR}" } }', /config\.yaml:2:\d+ loops\[0\]\.options\.key: environment variable SL_TEST_UNSET_VAR is not set/],
+    ['socket directory missing', 'controller: { socket: ./nodir/x.sock }\nloops:\n  - { name: A, module: FIXTURES/counts-cycles.ts }', /config\.yaml:1:23 controller\.socket: its directory \S+\/nodir does not exist/],
   ];
   it.each(cases)('%s', async (_name, yaml, message) => {
     const m = writeManifest(yaml);

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { request } from 'node:http';
 import { promisify } from 'node:util';
 import type { LogLine } from '../helpers.js';
 
@@ -98,3 +99,31 @@ export async function run(bin: 'superloops' | 'superloopsd', args: string[], env
 }
 
 export const ctl = (socket: string, ...args: string[]): ReturnType<typeof run> => run('superloops', ['ctl', ...args, '--socket', socket]);
+
+/** One raw request on the control socket: the HTTP status and the parsed body. */
+export function call(socket: string, method: string, urlPath: string): Promise<{ status: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, path: urlPath, method }, (res) => {
+      let data = '';
+      res.on('data', (c: Buffer) => (data += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(data) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Daemons started by a test file, stopped (SIGTERM) after each test. */
+export class Daemons {
+  readonly #running: DaemonProcess[] = [];
+
+  start(file: string, ...extra: string[]): DaemonProcess {
+    const daemon = new DaemonProcess(['start', file, ...extra]);
+    this.#running.push(daemon);
+    return daemon;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.#running.splice(0).map((d) => d.stop()));
+  }
+}

@@ -551,7 +551,12 @@ loops:
     const missing = path.join(dir, 'absent.yaml');
     await expect(loadManifest(missing)).rejects.toMatchObject({
       code: ErrorCodes.CONFIG_UNREADABLE,
-      message: `cannot read manifest ${missing}: no such file; check the path (a relative path starts at the current directory)`,
+      message: `cannot read manifest ${missing}: no such file; check the path`,
+    });
+    // A relative path says where it was looked for.
+    const relative = path.relative(process.cwd(), missing);
+    await expect(loadManifest(relative)).rejects.toMatchObject({
+      message: `cannot read manifest ${relative}: no such file; check the path (a relative path starts at the current directory, ${process.cwd()})`,
     });
     await expect(loadManifest(dir)).rejects.toMatchObject({
       code: ErrorCodes.CONFIG_UNREADABLE,
