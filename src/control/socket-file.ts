@@ -1,6 +1,13 @@
-import { lstat, unlink } from 'node:fs/promises';
+import { statSync, type Stats } from 'node:fs';
+import { chmod, chown, lstat, unlink } from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 import { ErrorCodes, SuperloopsError } from '../errors.js';
+import { MAX_SOCKET_PATH_BYTES, isNamedPipe } from './protocol.js';
+import { resolveGroup } from './socket-group.js';
+
+/** Mode of the socket file when a group shares it: owner and group read and write, nobody else. */
+const GROUP_MODE = 0o660;
 
 /** How long the probe waits to connect before it calls the socket live (never unlink what might be alive). */
 const PROBE_TIMEOUT_MS = 1000;
@@ -14,6 +21,7 @@ const PROBE_TIMEOUT_MS = 1000;
  * starting at the same instant on one socket is not a case we guard further.
  */
 export async function claimSocketPath(socketPath: string): Promise<void> {
+  checkPathLength(socketPath);
   let isSocket: boolean;
   try {
     isSocket = (await lstat(socketPath)).isSocket();
@@ -86,19 +94,21 @@ function probe(socketPath: string): Promise<'live' | 'stale' | 'gone'> {
  * listen() (with `exclusive`, also in a cluster worker), so the narrowed umask
  * covers only that instant. Returns the socket file's inode, to unlink only
  * our own file at close.
+ *
+ * With `group` (a name or a gid: the manifest's `controller.socket_group`),
+ * the file is then given to that group and opened to it (0660): chown first,
+ * chmod second, so it is never open to a group it was not meant for. The group
+ * is resolved before the bind, so an unknown one leaves nothing behind; if the
+ * chown is refused, the server is closed (which removes the file) and the
+ * error says why.
  */
-export async function listenOwnerOnly(server: net.Server, socketPath: string): Promise<number> {
+export async function listenOwnerOnly(server: net.Server, socketPath: string, group?: string | number): Promise<number> {
+  checkPathLength(socketPath);
+  const gid = group === undefined ? undefined : resolveGroup(group);
   const listening = new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
-      if (err.code === 'EADDRINUSE') {
-        reject(
-          new SuperloopsError(ErrorCodes.SOCKET_IN_USE, `another process took ${socketPath} while this daemon was starting; choose another socket path`, {
-            cause: err,
-            details: { path: socketPath, reason: 'live' },
-          }),
-        );
-      } else reject(err);
+      reject(listenFailure(err, socketPath));
     };
     const onListening = (): void => {
       server.off('error', onError);
@@ -114,7 +124,81 @@ export async function listenOwnerOnly(server: net.Server, socketPath: string): P
     process.umask(previous);
   }
   await listening;
-  return (await lstat(socketPath)).ino;
+  const { ino } = await lstat(socketPath);
+  if (gid !== undefined) {
+    try {
+      // uid -1: the owner stays the daemon's user.
+      await chown(socketPath, -1, gid);
+      await chmod(socketPath, GROUP_MODE);
+    } catch (err) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await removeSocketFile(socketPath, ino);
+      throw new SuperloopsError(
+        ErrorCodes.LISTEN_FAILED,
+        `cannot give the control socket ${socketPath} to group ${JSON.stringify(String(group))} (gid ${gid}): ${errnoText(err)}; ` +
+          'the daemon must run as root or as a member of that group (or remove controller.socket_group)',
+        { cause: err, details: { path: socketPath, group, gid } },
+      );
+    }
+  }
+  return ino;
+}
+
+/** A socket path the system cannot bind is refused before anything is done with it. */
+function checkPathLength(socketPath: string): void {
+  if (isNamedPipe(socketPath)) return;
+  const bytes = Buffer.byteLength(socketPath);
+  if (bytes <= MAX_SOCKET_PATH_BYTES) return;
+  throw new SuperloopsError(
+    ErrorCodes.LISTEN_FAILED,
+    `the control socket path ${socketPath} is ${bytes} bytes; Unix sockets allow at most ${MAX_SOCKET_PATH_BYTES} on this system: ` +
+      'choose a shorter path (controller.socket or --socket), e.g. /tmp/superloops.sock',
+    { details: { path: socketPath, bytes, maxBytes: MAX_SOCKET_PATH_BYTES, reason: 'too-long' } },
+  );
+}
+
+/** The listen() error as one that says what to do; libuv reports a missing directory as EACCES, so the directory is looked at. */
+function listenFailure(err: NodeJS.ErrnoException, socketPath: string): SuperloopsError {
+  const details = { path: socketPath, errno: err.code };
+  if (err.code === 'EADDRINUSE') {
+    return new SuperloopsError(ErrorCodes.SOCKET_IN_USE, `another process took ${socketPath} while this daemon was starting; choose another socket path`, {
+      cause: err,
+      details: { ...details, reason: 'live' },
+    });
+  }
+  const fail = (reason: string, message: string): SuperloopsError =>
+    new SuperloopsError(ErrorCodes.LISTEN_FAILED, message, { cause: err, details: { ...details, reason } });
+  const dir = path.dirname(socketPath);
+  if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'ENOTDIR') {
+    let stats: Stats | undefined;
+    try {
+      stats = statSync(dir);
+    } catch {
+      // ENOENT, or ENOTDIR when a file stands where a directory of the path should be: either way, no directory.
+    }
+    if (stats === undefined) {
+      return fail('no-directory', `cannot create the control socket ${socketPath}: the directory ${dir} does not exist; create it or choose another socket path`);
+    }
+    if (!stats.isDirectory()) {
+      return fail('no-directory', `cannot create the control socket ${socketPath}: ${dir} is not a directory; choose another socket path`);
+    }
+    return fail(
+      'permission',
+      `cannot create the control socket ${socketPath}: permission denied in ${dir}; let the daemon's user write there, or choose another socket path`,
+    );
+  }
+  if (err.code === 'ENAMETOOLONG') {
+    return fail(
+      'too-long',
+      `cannot create the control socket ${socketPath}: the path is too long for a Unix socket (at most ${MAX_SOCKET_PATH_BYTES} bytes); choose a shorter path, e.g. /tmp/superloops.sock`,
+    );
+  }
+  return fail('other', `cannot listen on the control socket ${socketPath}: ${errnoText(err)}; choose another socket path`);
+}
+
+function errnoText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e.code ?? e.message ?? String(err);
 }
 
 /** Removes the socket file if it is still the one we created (another daemon may have reclaimed the path). */

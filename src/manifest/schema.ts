@@ -1,4 +1,5 @@
 import { DEFAULT_SOCKET, LOOP_NAME_PATTERN } from '../control/protocol.js';
+import { MAX_GID } from '../control/socket-group.js';
 import { z } from 'zod';
 import { describeValue } from './describe-value.js';
 import { duration } from './duration.js';
@@ -61,6 +62,13 @@ function mapping<T extends z.core.$ZodLooseShape>(shape: T, what: string) {
   });
 }
 
+/** A group name as /etc/group can hold one: no colon, comma or white space. */
+const GROUP_NAME = /^[^\s:,]+$/;
+
+function notAGroup(issue: Issue): string {
+  return `${describeValue(issue.input)} is not a group name or a numeric gid (0 to ${MAX_GID}); write e.g. socket_group: superloops`;
+}
+
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -82,6 +90,12 @@ export const controllerSchema = mapping(
       .default(DEFAULT_SOCKET)
       .describe(
         'Path of the control socket the `superloops` CLI talks to, relative to the manifest directory. Default "./superloops.sock".',
+      ),
+    socket_group: z
+      .union([wholeNumber(0, MAX_GID), text('a group name', { regex: GROUP_NAME, error: notAGroup })], { error: notAGroup })
+      .optional()
+      .describe(
+        'Group (a name from /etc/group, or a numeric gid) given access to the control socket: the file becomes mode 0660 in that group. Unset: owner-only (0600).',
       ),
     max_resets: wholeNumber(0)
       .default(5)
@@ -124,7 +138,7 @@ const loopSettingsShape = {
     .describe('Failures older than this no longer count. Unset or null: failures count forever.'),
   stop_on_failure: flag()
     .default(false)
-    .describe('When the loop exceeds its failure budget, stop it instead of asking for a global reset. Default false.'),
+    .describe('When the loop exceeds its failure budget, stop it and leave it stopped (the green light still clears, so a global reset runs). Default false.'),
   reset_globally: flag()
     .default(true)
     .describe('Take part in global resets: stopped and restarted as the next generation. Default true.'),

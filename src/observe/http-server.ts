@@ -80,6 +80,15 @@ export async function listenHttp(options: HttpOptions): Promise<HttpListener> {
         { allow: 'GET', connection: 'close' },
       );
     }
+    if (declaresBody(req)) {
+      return json(
+        413,
+        { error: { code: ErrorCodes.BAD_REQUEST, message: `GET ${path} must not carry a body: this listener reads none; send the request without Content-Length or Transfer-Encoding` } },
+        // Answered on the headers alone; the body is never read, so a keep-alive
+        // connection could not find the next request: close it instead.
+        { connection: 'close' },
+      );
+    }
     const route = routes.get(path);
     if (route === undefined) {
       return json(404, { error: { code: ErrorCodes.NOT_FOUND, message: `no route ${path}; routes: ${[...routes.keys()].join(', ')}` } });
@@ -101,6 +110,8 @@ export async function listenHttp(options: HttpOptions): Promise<HttpListener> {
   };
 
   const server = createServer({ ...withoutNodeDeadlines, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void respond(req, res));
+  // No request here has a body to invite: answer (405 or 413) without Node's automatic 100 Continue.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void respond(req, res));
   const deadlines = { headersTimeoutMs: options.headersTimeoutMs ?? 5_000, requestTimeoutMs: options.requestTimeoutMs ?? 10_000 };
   enforceDeadlines(server, deadlines, endTimedOut);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -136,6 +147,15 @@ export async function listenHttp(options: HttpOptions): Promise<HttpListener> {
     }));
 
   return { host: address.address, port: address.port, close };
+}
+
+/**
+ * True when the request says a body follows (a GET never needs one). Node's
+ * parser has already refused a request with both headers or a malformed
+ * Content-Length, so these two cover every way of framing a body.
+ */
+function declaresBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
 function health(report: { ok: boolean; body: object }): Answer {

@@ -19,7 +19,25 @@ export async function createLogger(options: LoggerOptions): Promise<Logger> {
   if (options.pretty) {
     // Loaded only when asked for: it is not needed for JSON output.
     const { default: pretty } = await import('pino-pretty');
-    return pino(base, pretty({ destination: fd, sync: true, ignore: 'pid', translateTime: 'SYS:HH:MM:ss.l' }));
+    return pino(
+      base,
+      pretty({
+        destination: fd,
+        sync: true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        // A person reads `ApiFeedLoop_1 Started`: the thread name says the loop and its
+        // generation, so those keys are not repeated under the line.
+        ignore: 'pid,loop,thread,generation,resetId',
+        messageFormat: prettyMessage,
+      }),
+    );
   }
   return pino(base, pino.destination({ dest: fd, sync: true }));
+}
+
+/** `ApiFeedLoop_1 Started`, `Stopping loops [reset 9eddbf4e]`: who, what, and which reset. */
+function prettyMessage(log: Record<string, unknown>, messageKey: string): string {
+  const who = log.thread ?? log.loop;
+  const reset = log.resetId === undefined ? '' : ` [reset ${String(log.resetId)}]`;
+  return `${who === undefined ? '' : `${String(who)} `}${String(log[messageKey] ?? '')}${reset}`;
 }

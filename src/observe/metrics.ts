@@ -95,7 +95,7 @@ const DEFINITIONS: Definition[] = [
   {
     name: 'superloops_loop_restarts_total',
     type: 'counter',
-    help: 'Restarts after the worker died on its own (hard and global resets not included).',
+    help: 'Restarts after the worker died on its own or its onThreadStart threw (hard and global resets not included).',
     labelNames: ['loop'],
     samples: perLoop((s) => s.restarts),
   },

@@ -325,6 +325,25 @@ if [[ $stopped_line == *'"loops":2'* && $stopped_line == *'"graceful":2'* && $st
 else
   fail 'the "Stopped" line' "${stopped_line:-no \"msg\":\"Stopped\" line in the logs}"
 fi
+# Logs are data: podman logs keeps the container's two streams apart (stdout here, stderr to /dev/null, and the
+# other way round). Every stdout line must be one JSON object, and nothing may be written to stderr.
+podman logs "$NAME" 2>/dev/null >"$WS/stdout.log"
+# (podman's own warnings, "WARN[0000] …" or time="…" level=…, are its, not the container's.)
+podman logs "$NAME" 2>&1 >/dev/null | grep -v -E '^(WARN|ERRO|INFO)\[[0-9]+\] |^time="' >"$WS/stderr.log"
+not_json=$(node -e '
+  const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  const bad = lines.filter((l) => { try { const v = JSON.parse(l); return v === null || typeof v !== "object" || Array.isArray(v); } catch { return true; } });
+  console.log(`${lines.length} ${bad.length}`);
+  for (const l of bad.slice(0, 5)) console.log(l.slice(0, 200));
+' "$WS/stdout.log" 2>&1)
+read -r total bad <<<"${not_json%%$'\n'*}"
+if [[ ${total:-0} -gt 0 && ${bad:-1} == 0 ]]; then
+  pass "every one of the $total lines on the container's stdout is a JSON object"
+else
+  fail "stdout lines that are not a JSON object (${bad:-?} of ${total:-?})" "$(tail -n +2 <<<"$not_json")"
+fi
+[[ ! -s $WS/stderr.log ]] && pass "nothing on the container's stderr" || fail "the container wrote to stderr" "$(head -n 10 "$WS/stderr.log")"
 [[ ! -e $SOCK ]] && pass "the daemon removed its socket from the volume" || fail "socket left behind" "$(ls -la "$WS/run")"
 "${HOST_CTL[@]}" ctl status --socket "$SOCK" >/dev/null 2>&1
 rc=$?

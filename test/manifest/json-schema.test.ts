@@ -48,4 +48,18 @@ describe('manifest JSON Schema', () => {
     expect(loop.additionalProperties).toBe(false);
     expect(loop.required).toEqual(['name', 'module']);
   });
+
+  it('shows controller.socket_group as a group name or a gid, optional, with no default', () => {
+    const controller = (manifestJsonSchema() as JsonSchema).properties!.controller!;
+    const group = controller.properties!.socket_group!;
+    expect(group.default).toBeUndefined();
+    expect(group.anyOf).toEqual([
+      { anyOf: [{ type: 'integer', minimum: 0, maximum: 2 ** 32 - 2 }, { type: 'string', pattern: expect.any(String) }] },
+      { type: 'string', pattern: expect.any(String) },
+    ]);
+    expect(controller.required ?? []).not.toContain('socket_group');
+    const name = new RegExp((group.anyOf as { anyOf: { pattern?: string }[] }[])[0]!.anyOf[1]!.pattern!);
+    for (const ok of ['superloops', 'docker', '_ops-1', 'ad$']) expect(name.test(ok), ok).toBe(true);
+    for (const bad of ['', 'a b', 'a:b', 'a,b']) expect(name.test(bad), bad).toBe(false);
+  });
 });

@@ -52,6 +52,13 @@ function untilClosed(socket: Socket): Promise<string> {
 function firstData(socket: Socket): Promise<string> {
   return new Promise((resolve) => socket.once('data', (chunk: Buffer) => resolve(chunk.toString())));
 }
+/** `promise`, or a failure naming `what` once `ms` have passed. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 const loop = (name: string, fixtureName: string, extra: Partial<LoopSpec> = {}): LoopSpec => ({ name, module: fixture(fixtureName), ...extra });
 
 async function get(h: Harness, path: string, init: RequestInit = {}): Promise<{ status: number; type: string | null; body: any; text: string; headers: Headers }> {
@@ -215,6 +222,28 @@ describe('listenHttp', () => {
     }
     expect(stable(h.controller.status())).toEqual(before);
     expect(h.controller.resets).toBe(0);
+  });
+
+  it('answers a GET that declares a body with 413 JSON and closes at once, never reading the body; then serves again', async () => {
+    // A request deadline far off: a server that waited for the body would still be waiting when the test fails.
+    const h = await serve({}, [], { headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 });
+    const tenMiB = 10 * 1024 * 1024;
+    for (const framing of [`Content-Length: ${tenMiB}`, 'Content-Length: 10000000000', 'Transfer-Encoding: chunked', `Expect: 100-continue\r\nContent-Length: ${tenMiB}`]) {
+      const socket = await connect(h.port);
+      // Only the headers are sent: the answer and the close must come without a byte of the body.
+      socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\n${framing}\r\n\r\n`);
+      const answer = await within(untilClosed(socket), 2000, `the 413 and the close for ${framing}`);
+      expect(answer, framing).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+      const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+      expect(body.error.code).toBe('SL_ERR_BAD_REQUEST');
+      expect(body.error.message).toContain('must not carry a body');
+    }
+    // A body of zero bytes is no body.
+    const empty = await connect(h.port);
+    empty.end('GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    expect(await within(untilClosed(empty), 2000, 'the answer to a GET with Content-Length: 0')).toMatch(/^HTTP\/1\.1 200 /);
+    expect((await get(h, '/healthz')).status).toBe(200);
   });
 
   it('answers an unknown path with 404 JSON naming the routes', async () => {
