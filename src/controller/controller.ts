@@ -332,7 +332,7 @@ export class LoopController extends TypedEmitter<ControllerEvents> {
     const counts = { resets: this.#intensity.count(Date.now()), maxResets: this.#intensity.max, resetWindowMs: this.#intensity.windowMs };
     log.error(counts, 'Gave up: too many resets');
     // Retired, not just stopped: a handle an embedder kept cannot start a worker behind our back.
-    const refusal = new SuperloopsError(ErrorCodes.CONTROLLER_GAVE_UP, this.#gaveUpMessage());
+    const refusal = this.#gaveUpError();
     const results = await Promise.allSettled(this.loops.map((l) => l.retire(refusal)));
     for (const r of results) if (r.status === 'rejected') this.logger.error({ err: r.reason }, 'Stop failed');
     this.emit('gaveUp', counts);

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LoopController, type Loop, type LoopSpec } from 'superloops';
 import { captureLogger, fixture, nextEvent, waitFor, type LogLine } from '../helpers.js';
@@ -307,9 +308,13 @@ describe('Loop hard reset', () => {
   it('after 50 hard resets exactly one worker is alive', async () => {
     const loop = newLoop({ name: 'Many', fixture: 'sync-counter', gracePeriodMs: 1000 });
     await loop.start();
+    // The process's real threads, not the handle's view: with one worker alive, then after 50 replacements.
+    const threads = (): number => readdirSync('/proc/self/task').length;
+    const withOneWorker = threads();
     for (let i = 0; i < 50; i++) await loop.hardReset({ force: i % 2 === 0 });
     expect(loop.generation).toBe(50);
     expect(controller!.aliveLoops()).toHaveLength(1);
+    await waitFor(() => threads() === withOneWorker, { timeoutMs: 5000, what: `${withOneWorker} threads (one worker), not ${threads()}` });
     // Each generation reported its end before the next began: never two alive at once.
     const ends = lines.filter((l) => l.msg === 'Exited gracefully' || l.msg === 'Terminated').map((l) => l.generation);
     expect(ends).toEqual(Array.from({ length: 50 }, (_, i) => i));
