@@ -1,26 +1,14 @@
 import { readdirSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { LoopController, type Loop, type LoopSpec } from 'superloops';
-import { captureLogger, fixture, nextEvent, waitFor, type LogLine } from '../helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { Loop } from 'superloops';
+import { fixture, nextEvent, waitFor } from '../helpers.js';
+import { loopsUnderTest } from './under-test.js';
 
-let controller: LoopController | undefined;
-let lines: LogLine[] = [];
-
-function newLoop(spec: Omit<LoopSpec, 'module'> & { fixture: string }): Loop {
-  const captured = captureLogger();
-  lines = captured.lines;
-  controller = new LoopController({ logger: captured.logger });
-  const { fixture: name, ...rest } = spec;
-  return controller.newLoop({ ...rest, module: fixture(name) });
-}
-
-afterEach(async () => {
-  await controller?.stop();
-  controller = undefined;
-});
+const under = loopsUnderTest();
+const { newLoop } = under;
 
 const hooks = (thread?: string): string[] =>
-  lines.filter((l) => l.msg === 'hook' && (thread === undefined || l.thread === thread)).map((l) => l.hook as string);
+  under.lines.filter((l) => l.msg === 'hook' && (thread === undefined || l.thread === thread)).map((l) => l.hook as string);
 
 describe('Loop start and stop', () => {
   it('runs the hooks in order in the worker, passing start and stop arguments', async () => {
@@ -33,9 +21,9 @@ describe('Loop start and stop', () => {
     expect(stopped).toEqual({ graceful: true, wasAlive: true });
     expect(loop.isAlive).toBe(false);
     expect(hooks('Events_0')).toEqual(['onStart', 'onThreadStart', 'onStop', 'onThreadStop']);
-    const onStart = lines.find((l) => l.hook === 'onStart')!;
+    const onStart = under.lines.find((l) => l.hook === 'onStart')!;
     expect(onStart.args).toEqual(['a', 1]);
-    expect(lines.find((l) => l.hook === 'onStop')!.args).toEqual(['bye']);
+    expect(under.lines.find((l) => l.hook === 'onStop')!.args).toEqual(['bye']);
     // Hooks ran on the loop's worker thread, not the main thread (threadId 0).
     expect(onStart.threadId).not.toBe(0);
     expect(onStart).toMatchObject({ loop: 'Events', thread: 'Events_0', generation: 0 });
@@ -65,7 +53,7 @@ describe('Loop start and stop', () => {
     expect(await stopped).toMatchObject({ reason: 'self', graceful: true });
     expect(loop.running).toBe(false);
     expect(loop.isAlive).toBe(false);
-    expect(lines.some((l) => l.msg === 'stopped itself')).toBe(true);
+    expect(under.lines.some((l) => l.msg === 'stopped itself')).toBe(true);
   });
 
   it('stops a cycle stuck in synchronous while (true) {} within the grace period plus a small bound', async () => {
@@ -78,7 +66,7 @@ describe('Loop start and stop', () => {
     expect(result).toEqual({ graceful: false, wasAlive: true });
     expect(loop.isAlive).toBe(false);
     expect(tookMs).toBeLessThan(200 + 2000);
-    expect(lines.some((l) => l.msg === 'Grace period over, terminating')).toBe(true);
+    expect(under.lines.some((l) => l.msg === 'Grace period over, terminating')).toBe(true);
   });
 
   it('terminates a loop that awaits forever and ignores stop', async () => {
@@ -92,7 +80,7 @@ describe('Loop start and stop', () => {
 describe('Loop module loading', () => {
   it('a module that throws on import fails to load, naming the file; nothing else is affected', async () => {
     const loop = newLoop({ name: 'Broken', fixture: 'throws-on-import' });
-    const other = controller!.newLoop({ name: 'Fine', module: fixture('counts-cycles') });
+    const other = under.controller.newLoop({ name: 'Fine', module: fixture('counts-cycles') });
     await other.start();
     const result = await loop.start();
     expect(result).toMatchObject({ started: false, reason: 'load-error' });
@@ -119,9 +107,9 @@ describe('The cycle driver', () => {
   it('an async cycle that never lets the event loop turn still gets its timers and its abort signal', async () => {
     const loop = newLoop({ name: 'Busy', fixture: 'busy-async-cycles', gracePeriodMs: 2000 });
     await loop.start();
-    await waitFor(() => lines.some((l) => l.msg === 'Tick'), { what: "the loop's own interval to tick three times" });
+    await waitFor(() => under.lines.some((l) => l.msg === 'Tick'), { what: "the loop's own interval to tick three times" });
     expect(await loop.stop()).toEqual({ graceful: true, wasAlive: true });
-    const at = (msg: string) => lines.findIndex((l) => l.msg === msg && l.loop === 'Busy');
+    const at = (msg: string) => under.lines.findIndex((l) => l.msg === msg && l.loop === 'Busy');
     expect(at('Aborted')).toBeGreaterThan(-1);
     expect(at('Aborted')).toBeLessThan(at('Exited gracefully'));
   });
@@ -135,7 +123,7 @@ describe('The cycle driver', () => {
       await waitFor(() => loop.cycles > before + 10_000, { what: 'ten thousand cycles' });
       await loop.stop();
     }
-    const own = lines.filter((l) => l.msg === 'Own count');
+    const own = under.lines.filter((l) => l.msg === 'Own count');
     expect(own).toHaveLength(5);
     expect(loop.cycles).toBe(own.reduce((sum, l) => sum + (l.cycles as number), 0));
   });
@@ -148,7 +136,7 @@ describe('Loop failures', () => {
     await waitFor(() => loop.failuresByKind['cycle-error'] >= 3, { what: 'three cycle errors' });
     expect(loop.state).toBe('running');
     expect(loop.generation).toBe(0);
-    const failure = lines.find((l) => l.msg === 'Failure')!;
+    const failure = under.lines.find((l) => l.msg === 'Failure')!;
     expect(failure).toMatchObject({ kind: 'cycle-error', loop: 'Throws' });
     expect((failure.err as { message: string }).message).toBe('cycle failed on purpose');
     // Source maps: the stack names the line of the .ts file, not of the compiled bundle.
@@ -267,7 +255,7 @@ describe('Loop hooks that throw', () => {
   it('onStart throwing is logged and the start goes on', async () => {
     const loop = newLoop({ name: 'H1', fixture: 'throws-in-hook', options: { hook: 'onStart' } });
     expect((await loop.start()).started).toBe(true);
-    expect(lines.some((l) => l.msg === 'Hook threw' && l.hook === 'onStart')).toBe(true);
+    expect(under.lines.some((l) => l.msg === 'Hook threw' && l.hook === 'onStart')).toBe(true);
   });
 
   it('onThreadStart throwing ends that generation without cycling; it counts and restarts', async () => {
@@ -284,7 +272,7 @@ describe('Loop hooks that throw', () => {
     const result = await loop.stop();
     expect(result.wasAlive).toBe(true);
     expect(loop.isAlive).toBe(false);
-    expect(lines.some((l) => l.msg === 'Hook threw' && l.hook === hook)).toBe(true);
+    expect(under.lines.some((l) => l.msg === 'Hook threw' && l.hook === hook)).toBe(true);
   });
 });
 
@@ -295,7 +283,7 @@ describe('Loop hard reset', () => {
     const result = await loop.hardReset();
     expect(result).toEqual({ started: true, generation: 1 });
     expect(loop.threadName).toBe('Reset_1');
-    expect(lines.filter((l) => l.msg === 'Exited gracefully' && l.generation === 0)).toHaveLength(1);
+    expect(under.lines.filter((l) => l.msg === 'Exited gracefully' && l.generation === 0)).toHaveLength(1);
   });
 
   it('--force kills a spinning generation at once', async () => {
@@ -313,21 +301,21 @@ describe('Loop hard reset', () => {
     const withOneWorker = threads();
     for (let i = 0; i < 50; i++) await loop.hardReset({ force: i % 2 === 0 });
     expect(loop.generation).toBe(50);
-    expect(controller!.aliveLoops()).toHaveLength(1);
+    expect(under.controller.aliveLoops()).toHaveLength(1);
     await waitFor(() => threads() === withOneWorker, { timeoutMs: 5000, what: `${withOneWorker} threads (one worker), not ${threads()}` });
     // Each generation reported its end before the next began: never two alive at once.
-    const ends = lines.filter((l) => l.msg === 'Exited gracefully' || l.msg === 'Terminated').map((l) => l.generation);
+    const ends = under.lines.filter((l) => l.msg === 'Exited gracefully' || l.msg === 'Terminated').map((l) => l.generation);
     expect(ends).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 
-  it('log lines a worker sent just before it was terminated arrive', async () => {
+  it('log under.lines a worker sent just before it was terminated arrive', async () => {
     const loop = newLoop({ name: 'Burst', fixture: 'logs-in-first-cycle-then-spins', gracePeriodMs: 100, options: { lines: 20_000 } });
     await loop.start();
     // The cycle count comes through shared memory, not the log channel: once cycle 0 has
     // ended, every line is posted, and many may still be on their way when the worker dies.
     await waitFor(() => loop.cycles >= 1, { what: 'the first cycle (the one that logs) to end' });
     await loop.hardReset({ force: true });
-    const seqs = lines.filter((l) => l.msg === 'burst' && l.generation === 0).map((l) => l.seq);
+    const seqs = under.lines.filter((l) => l.msg === 'burst' && l.generation === 0).map((l) => l.seq);
     expect(seqs).toHaveLength(20_000); // far past the backlog bound: the worker waited, nothing was lost
     expect(seqs).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
   });

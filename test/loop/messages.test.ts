@@ -1,33 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { LoopController, type LoopSpec } from 'superloops';
+import { describe, expect, it } from 'vitest';
 import { isRunnerMessage } from '../../src/worker/protocol.js';
-import { captureLogger, fixture, waitFor, type LogLine } from '../helpers.js';
+import { waitFor } from '../helpers.js';
+import { loopsUnderTest } from './under-test.js';
 
-let controller: LoopController | undefined;
-let lines: LogLine[] = [];
-
-function newLoop(spec: Omit<LoopSpec, 'module'> & { fixture: string }) {
-  const captured = captureLogger();
-  lines = captured.lines;
-  controller = new LoopController({ logger: captured.logger });
-  const { fixture: name, ...rest } = spec;
-  return controller.newLoop({ ...rest, module: fixture(name) });
-}
-
-afterEach(async () => {
-  await controller?.stop();
-  controller = undefined;
-});
+const under = loopsUnderTest();
+const { newLoop } = under;
 
 describe('Messages a worker posts', () => {
   it('malformed messages forged on parentPort are logged once and ignored: the supervisor lives, the loop keeps cycling', async () => {
     const loop = newLoop({ name: 'Forger', fixture: 'forges-messages', maxLoopFailures: 0, resetGlobally: false });
     await loop.start();
     // Posted after the forged ones, on the same port: once it is written, they have all been handled.
-    await waitFor(() => lines.some((l) => l.msg === 'forged' && l.level === 30), { what: 'the line logged after the forged messages' });
+    await waitFor(() => under.lines.some((l) => l.msg === 'forged' && l.level === 30), { what: 'the line logged after the forged messages' });
     const cycles = loop.cycles;
     await waitFor(() => loop.cycles >= cycles + 3, { what: 'three more cycles after the forged messages' });
-    const unexpected = lines.filter((l) => l.msg?.startsWith('Unexpected message'));
+    const unexpected = under.lines.filter((l) => l.msg?.startsWith('Unexpected message'));
     expect(unexpected).toHaveLength(1);
     expect(unexpected[0]).toMatchObject({ loop: 'Forger', thread: 'Forger_0', generation: 0, messageType: 'log' });
     // None of them was taken for what it pretended to be.
@@ -35,7 +22,7 @@ describe('Messages a worker posts', () => {
     expect(loop.generation).toBe(0);
     expect(loop.failures).toBe(0);
     expect(loop.failuresByKind.reported + loop.failuresByKind['cycle-error']).toBe(0);
-    expect(lines.filter((l) => l.msg === 'forged')).toMatchObject([{ portVisible: false }]);
+    expect(under.lines.filter((l) => l.msg === 'forged')).toMatchObject([{ portVisible: false }]);
     expect(await loop.stop()).toEqual({ graceful: true, wasAlive: true });
   });
 });

@@ -1,19 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { LoopController, type Loop, type LoopSpec } from 'superloops';
-import { captureLogger, fixture, nextEvent, waitFor } from '../helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { Loop } from 'superloops';
+import { nextEvent, waitFor } from '../helpers.js';
+import { loopsUnderTest } from './under-test.js';
 
-let controller: LoopController | undefined;
-
-function newLoop(spec: Omit<LoopSpec, 'module'> & { fixture: string }): Loop {
-  controller = new LoopController({ logger: captureLogger().logger });
-  const { fixture: name, ...rest } = spec;
-  return controller.newLoop({ ...rest, module: fixture(name) });
-}
-
-afterEach(async () => {
-  await controller?.stop();
-  controller = undefined;
-});
+const under = loopsUnderTest();
+const { newLoop } = under;
 
 describe('Crashes and the restart policy', () => {
   it('an unhandled rejection outside cycle ends the worker, counts as crash, and the loop restarts', async () => {

@@ -1,20 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { LoopController, isSuperloopsError, type LoopSpec } from 'superloops';
-import { captureLogger, fixture } from '../helpers.js';
+import { describe, expect, it } from 'vitest';
+import { isSuperloopsError } from 'superloops';
+import { loopsUnderTest } from './under-test.js';
 
-let controller: LoopController | undefined;
-
-function newLoop(spec: Omit<LoopSpec, 'module'> & { fixture: string }) {
-  const captured = captureLogger();
-  controller = new LoopController({ logger: captured.logger });
-  const { fixture: name, ...rest } = spec;
-  return controller.newLoop({ ...rest, module: fixture(name) });
-}
-
-afterEach(async () => {
-  await controller?.stop();
-  controller = undefined;
-});
+const under = loopsUnderTest();
+const { newLoop } = under;
 
 const INVALID_ARGUMENT = /^SL_ERR_INVALID_ARGUMENT$/;
 

@@ -1,22 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { LoopController, type LoopSpec } from 'superloops';
-import { captureLogger, fixture, nextEvent, waitFor, type LogLine } from '../helpers.js';
+import { describe, expect, it } from 'vitest';
+import { fixture, nextEvent, waitFor, type LogLine } from '../helpers.js';
+import { loopsUnderTest } from './under-test.js';
 
-let controller: LoopController | undefined;
-let lines: LogLine[] = [];
-
-function newLoop(spec: Omit<LoopSpec, 'module'> & { fixture: string }) {
-  const captured = captureLogger();
-  lines = captured.lines;
-  controller = new LoopController({ logger: captured.logger });
-  const { fixture: name, ...rest } = spec;
-  return controller.newLoop({ ...rest, module: fixture(name) });
-}
-
-afterEach(async () => {
-  await controller?.stop();
-  controller = undefined;
-});
+const under = loopsUnderTest();
+const { newLoop } = under;
 
 const GRACE_MS = 200;
 /** What a stop may take past its grace period: terminate() and the 'exit' event, on a loaded machine. */
@@ -33,7 +20,7 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   }
 }
 
-const logged = (msg: string, more: (l: LogLine) => boolean = () => true) => () => lines.some((l) => l.msg === msg && more(l));
+const logged = (msg: string, more: (l: LogLine) => boolean = () => true) => () => under.lines.some((l) => l.msg === msg && more(l));
 
 describe('Stopping a loop whose generation is still starting', () => {
   it('stop() of a loop hung in onThreadStart resolves within the grace period, with the worker gone', async () => {
@@ -47,7 +34,7 @@ describe('Stopping a loop whose generation is still starting', () => {
     expect(loop.isAlive).toBe(false);
     expect(loop.running).toBe(false);
     expect(loop.state).toBe('stopped');
-    expect(lines.some((l) => l.msg === 'Grace period over, terminating' && l.generation === 0)).toBe(true);
+    expect(under.lines.some((l) => l.msg === 'Grace period over, terminating' && l.generation === 0)).toBe(true);
   });
 
   it('the grace period applies: a start that settles when asked to stop ends gracefully, running onStop', async () => {
@@ -75,15 +62,15 @@ describe('Stopping a loop whose generation is still starting', () => {
     expect(await within(loop.hardReset(), GRACE_MS + BOUND_MS, 'hardReset()')).toEqual({ started: true, generation: 1 });
     expect((await starting).reason).toBe('interrupted');
     expect(loop.state).toBe('running');
-    expect(controller!.aliveLoops()).toEqual([loop]);
-    expect(lines.filter((l) => l.msg === 'Terminated').map((l) => l.generation)).toEqual([0]);
+    expect(under.controller.aliveLoops()).toEqual([loop]);
+    expect(under.lines.filter((l) => l.msg === 'Terminated').map((l) => l.generation)).toEqual([0]);
   });
 
   it('a global reset of a loop hung in onThreadStart stops it within the grace period and starts the next generation', async () => {
     const loop = newLoop({ name: 'HungGlobal', fixture: 'hangs-in-thread-start', gracePeriodMs: GRACE_MS, options: { generations: 1 } });
     const starting = loop.start();
     await waitFor(logged('hanging'), { what: 'onThreadStart to begin hanging' });
-    const result = await within(controller!.reset(), GRACE_MS + BOUND_MS, 'the global reset');
+    const result = await within(under.controller.reset(), GRACE_MS + BOUND_MS, 'the global reset');
     expect(result.restarted).toEqual(['HungGlobal']);
     expect((await starting).reason).toBe('interrupted');
     expect(loop.generation).toBe(1);
@@ -92,14 +79,14 @@ describe('Stopping a loop whose generation is still starting', () => {
 
   it('controller.stop() is not wedged by a loop hung in onThreadStart', async () => {
     const loop = newLoop({ name: 'HungController', fixture: 'hangs-in-thread-start', gracePeriodMs: GRACE_MS });
-    const other = controller!.newLoop({ name: 'Fine', module: fixture('counts-cycles') });
+    const other = under.controller.newLoop({ name: 'Fine', module: fixture('counts-cycles') });
     const otherStarted = nextEvent(other, 'started');
-    const starting = controller!.start();
+    const starting = under.controller.start();
     await waitFor(logged('hanging'), { what: 'onThreadStart to begin hanging' });
     await otherStarted;
-    await within(controller!.stop(), GRACE_MS + BOUND_MS, 'controller.stop()');
+    await within(under.controller.stop(), GRACE_MS + BOUND_MS, 'controller.stop()');
     await starting;
-    expect(controller!.aliveLoops()).toEqual([]);
+    expect(under.controller.aliveLoops()).toEqual([]);
     expect(loop.isAlive).toBe(false);
   });
 });

@@ -1,24 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { LoopController, type Loop, type LoopSpec } from 'superloops';
-import { captureLogger, fixture, nextEvent, waitFor, type LogLine } from '../helpers.js';
+import type { Loop } from 'superloops';
+import { nextEvent, waitFor } from '../helpers.js';
 import { aloneLoop } from './alone.js';
+import { loopsUnderTest } from './under-test.js';
 
-let controller: LoopController | undefined;
+const under = loopsUnderTest();
+const { newLoop } = under;
+
 let alone: Loop | undefined;
-let lines: LogLine[] = [];
-
-function newLoop(spec: Omit<LoopSpec, 'module'> & { fixture: string }): Loop {
-  const captured = captureLogger();
-  lines = captured.lines;
-  controller = new LoopController({ logger: captured.logger });
-  const { fixture: name, ...rest } = spec;
-  return controller.newLoop({ ...rest, module: fixture(name) });
-}
 
 afterEach(async () => {
-  await controller?.stop();
   await alone?.stop();
-  controller = undefined;
   alone = undefined;
 });
 
@@ -57,7 +49,7 @@ describe('The watchdog after the failure it records', () => {
   it('one trip that exceeds the budget starts one global reset: the generation goes up by exactly one', async () => {
     const loop = newLoop({ name: 'WatchedResets', fixture: 'busy-forever', cycleTimeoutMs: 100, gracePeriodMs: 100, maxLoopFailures: 0, options: { spinGenerations: 1 } });
     const started = startedGenerations(loop);
-    const reset = nextEvent(controller!, 'resetCompleted');
+    const reset = nextEvent(under.controller, 'resetCompleted');
     await loop.start();
     await nextEvent(loop, 'watchdog');
     await reset;
