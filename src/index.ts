@@ -4,7 +4,7 @@ export type { LoopLogger } from './worker/loop-logger.js';
 export { LoopController } from './controller/controller.js';
 export type { ControllerOptions, ControllerEvents, ControllerStatus, ResetCallback, ResetResult, ResetTrigger } from './controller/controller.js';
 export { Loop } from './loop/loop.js';
-export type { LoopEvents, LoopState, LoopStatus, StartResult, StopResult, StopReason } from './loop/loop.js';
+export type { LastFailure, LoopEvents, LoopState, LoopStatus, StartResult, StopResult, StopReason } from './loop/loop.js';
 export { defaultLoopOptions } from './loop/options.js';
 export type { LoopOptions, LoopSpec, RestartPolicy } from './loop/options.js';
 export type { ErrorRecord, FailureKind } from './worker/protocol.js';

@@ -34,7 +34,7 @@ export function describeHealth(status: DaemonStatus): string {
   return c.greenLight ? 'green light' : 'red light';
 }
 
-const COLUMNS: { title: string; right?: boolean; cell: (l: LoopStatus) => string }[] = [
+const COLUMNS: { title: string; right?: boolean; cell: (l: LoopStatus, now: number) => string }[] = [
   { title: 'LOOP', cell: (l) => l.name },
   { title: 'STATE', cell: (l) => l.state },
   { title: 'THREAD', cell: (l) => (l.generation < 0 ? '-' : l.thread) },
@@ -44,10 +44,11 @@ const COLUMNS: { title: string; right?: boolean; cell: (l: LoopStatus) => string
   { title: 'FAILURES', right: true, cell: (l) => String(l.failures) },
   { title: 'RESTARTS', right: true, cell: (l) => String(l.restarts) },
   { title: 'MEMORY', right: true, cell: (l) => (l.alive ? formatMiB(l.heapUsedBytes) : '-') },
+  { title: 'LAST FAILURE', cell: (l, now) => (l.lastFailure === null ? '-' : `${l.lastFailure.kind} ${formatDuration(now - l.lastFailure.at)} ago`) },
 ];
 
-/** A header line about the daemon, then one row per loop. */
-export function formatStatus(status: DaemonStatus): string {
+/** A header line about the daemon, one row per loop, then why each failed loop failed. */
+export function formatStatus(status: DaemonStatus, now = Date.now()): string {
   const d = status.daemon;
   const c = status.controller;
   const header = [
@@ -59,7 +60,7 @@ export function formatStatus(status: DaemonStatus): string {
     `${c.loops.length} loop${c.loops.length === 1 ? '' : 's'}`,
   ].join(', ');
   if (c.loops.length === 0) return `${header}\n(no loops in the manifest)\n`;
-  const rows = [COLUMNS.map((col) => col.title), ...c.loops.map((l) => COLUMNS.map((col) => col.cell(l)))];
+  const rows = [COLUMNS.map((col) => col.title), ...c.loops.map((l) => COLUMNS.map((col) => col.cell(l, now)))];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) =>
     r
@@ -67,7 +68,11 @@ export function formatStatus(status: DaemonStatus): string {
       .join('  ')
       .trimEnd(),
   );
-  return `${header}\n${lines.join('\n')}\n`;
+  // A loop that cannot run says why: the table has room for the kind, not the message.
+  const reasons = c.loops
+    .filter((l) => l.state === 'failed' && l.lastFailure !== null)
+    .map((l) => `${l.name} failed: ${l.lastFailure!.message.split('\n')[0]}`);
+  return `${header}\n${[...lines, ...(reasons.length > 0 ? ['', ...reasons] : [])].join('\n')}\n`;
 }
 
 /** The thread of a loop's generation, named as the loop handle names it. */

@@ -65,7 +65,29 @@ export interface LoopStatus {
   restarts: number;
   heapUsedBytes: number;
   resetGlobally: boolean;
+  /** The most recent failure (or failure to load), for `ctl status`; null if there was none. */
+  lastFailure: LastFailure | null;
 }
+
+export interface LastFailure {
+  kind: FailureKind | 'load-error';
+  /** The error's message, or what happened when there is no error (a reported failure, a watchdog trip). */
+  message: string;
+  /** Epoch ms. */
+  at: number;
+  generation: number;
+}
+
+/** What a failure without an error of its own says in `lastFailure`. */
+const FAILURE_WITHOUT_ERROR: Record<FailureKind, string> = {
+  reported: 'failure() was called',
+  'cycle-error': 'a cycle threw',
+  crash: 'the worker crashed',
+  exit: 'the worker called process.exit',
+  oom: 'the worker ran out of heap',
+  watchdog: 'a cycle ran past cycleTimeoutMs',
+  'thread-start': 'onThreadStart threw',
+};
 
 /** How long terminate() may take before the worker is declared unkillable (stuck in a native call). */
 const TERMINATE_BOUND_MS = 5000;
@@ -131,6 +153,7 @@ export class Loop extends TypedEmitter<LoopEvents> {
   #crashAttempt = 0;
   #restarts = 0;
   #failuresByKind = noFailures();
+  #lastFailure: LastFailure | null = null;
   /** Statistics of generations that have ended, so totals survive restarts. */
   #pastCycles = 0;
   #pastDurationCounts: number[] = new Array(CYCLE_BUCKETS_S.length + 1).fill(0);
@@ -226,6 +249,7 @@ export class Loop extends TypedEmitter<LoopEvents> {
       restarts: this.#restarts,
       heapUsedBytes: this.#current?.heapUsedBytes ?? 0,
       resetGlobally: this.config.resetGlobally,
+      lastFailure: this.#lastFailure && { ...this.#lastFailure },
     };
   }
 
@@ -448,6 +472,7 @@ export class Loop extends TypedEmitter<LoopEvents> {
   #loadFailed(generation: number, error: ErrorRecord): StartResult {
     this.#running = false;
     this.#setState('failed');
+    this.#lastFailure = { kind: 'load-error', message: error.message, at: Date.now(), generation };
     this.#log(generation).error({ err: error, module: String(this.spec.module) }, 'Loop module failed to load');
     this.emit('loadFailed', { loop: this.name, error });
     return { started: false, generation, reason: 'load-error', error };
@@ -570,6 +595,7 @@ export class Loop extends TypedEmitter<LoopEvents> {
 
   #recordFailure(kind: FailureKind, error: ErrorRecord | undefined, generation: number): void {
     this.#failuresByKind[kind]++;
+    this.#lastFailure = { kind, message: error?.message ?? FAILURE_WITHOUT_ERROR[kind], at: Date.now(), generation };
     const exceeded = this.#budget.record(Date.now());
     const failures = exceeded ? this.config.maxLoopFailures + 1 : this.#budget.count(Date.now());
     const log = this.#log(generation);

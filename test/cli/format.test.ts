@@ -54,6 +54,7 @@ const loop = (over: Partial<LoopStatus>): LoopStatus => ({
   restarts: 2,
   heapUsedBytes: 12.34 * 1024 * 1024,
   resetGlobally: true,
+  lastFailure: { kind: 'reported', message: 'failure() was called', at: 0, generation: 3 },
   ...over,
 });
 
@@ -65,17 +66,38 @@ const status = (controller: Partial<DaemonStatus['controller']>, loops: LoopStat
 describe('formatStatus', () => {
   it('prints a header and an aligned table', () => {
     const text = formatStatus(
-      status({}, [loop({}), loop({ name: 'Idle', state: 'stopped', alive: false, generation: -1, thread: 'Idle', startedAt: null, uptimeMs: 0, cycles: 0, failures: 0, restarts: 0, heapUsedBytes: 0 })]),
+      status({}, [
+        loop({}),
+        loop({ name: 'Idle', state: 'stopped', alive: false, generation: -1, thread: 'Idle', startedAt: null, uptimeMs: 0, cycles: 0, failures: 0, restarts: 0, heapUsedBytes: 0, lastFailure: null }),
+      ]),
+      45_000,
     );
     expect(text).toBe(
       [
         'superloopsd pid 4242, up 1h01m, green light, 1 global reset, 2 loops',
-        'LOOP         STATE    THREAD         GEN  UPTIME  CYCLES  FAILURES  RESTARTS    MEMORY',
-        'ApiFeedLoop  running  ApiFeedLoop_3    3   3m12s    1204         1         2  12.3 MiB',
-        'Idle         stopped  -                -       -       0         0         0         -',
+        'LOOP         STATE    THREAD         GEN  UPTIME  CYCLES  FAILURES  RESTARTS    MEMORY  LAST FAILURE',
+        'ApiFeedLoop  running  ApiFeedLoop_3    3   3m12s    1204         1         2  12.3 MiB  reported 45s ago',
+        'Idle         stopped  -                -       -       0         0         0         -  -',
         '',
       ].join('\n'),
     );
+  });
+
+  it('says under the table why a failed loop failed, in one line', () => {
+    const broken = loop({
+      name: 'Broken',
+      state: 'failed',
+      running: false,
+      alive: false,
+      lastFailure: { kind: 'load-error', message: '/app/loops/broken.ts has no default export; its default export must be a class that extends SuperLoop\n  at …', at: 1000, generation: 0 },
+    });
+    const text = formatStatus(status({}, [loop({}), broken]), 3000);
+    expect(text.split('\n').slice(-3)).toEqual([
+      '',
+      'Broken failed: /app/loops/broken.ts has no default export; its default export must be a class that extends SuperLoop',
+      '',
+    ]);
+    expect(text).toContain('load-error 2s ago');
   });
 
   it('says when the system is resetting, has given up, or the daemon is stopping', () => {

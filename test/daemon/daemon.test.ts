@@ -314,6 +314,11 @@ loops:
       ['NotALoop', 'failed'],
       ['Throws', 'failed'],
     ]);
+    // ctl status says why, under its table, naming each file.
+    const table = await ctl(m.socket, 'status');
+    expect(table.stdout).toMatch(/^NotALoop failed: .*no-superloop\.ts .*must be a class that extends SuperLoop/m);
+    expect(table.stdout).toMatch(/^Throws failed: .*throws-on-import\.ts: /m);
+    expect(table.stdout).toMatch(/^NotALoop +failed .* load-error \S+ ago$/m);
   });
 
   it('validate accepts the example manifest', async () => {
