@@ -3,12 +3,16 @@
 // the package). Every entry and chunk sits in dist/, so
 // `new URL('./runner.js', import.meta.url)` finds the runner from any of them.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 rmSync('dist', { recursive: true, force: true });
 
+// The version every bundle reports (src/version.ts), read here once instead of at every start.
+const define = { SUPERLOOPS_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) };
+
 const common = {
+  define,
   outdir: 'dist',
   bundle: true,
   format: 'esm',
@@ -40,6 +44,7 @@ await build({
 await build({
   entryPoints: ['src/cli/superloops.ts'],
   outfile: 'dist/superloops.cjs',
+  define,
   bundle: true,
   format: 'cjs',
   platform: 'node',

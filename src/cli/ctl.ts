@@ -7,6 +7,7 @@ import { DEFAULT_SOCKET, LOOP_NAME_PATTERN, LOOP_NAME_RULE, type ErrorBody, type
 import type { DaemonStatus, ReloadResult } from '../control/target.js';
 import { ErrorCodes, SuperloopsError } from '../errors.js';
 import { describeEach, describeFailure, describeReload, describeReset, describeShutdown, describeStart, describeStop, formatStatus } from './format.js';
+import { VERSION } from '../version.js';
 
 // The `superloops` program. It loads commander, the socket client and the
 // formatting, nothing else: `superloops ctl status` must start fast.
@@ -52,6 +53,7 @@ interface GlobalOptions {
 function buildProgram(io: CliIo, state: { exitCode: number }): Command {
   const program = new Command('superloops')
     .description('Control a running superloopsd over its Unix socket.')
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(add --help for usage)')

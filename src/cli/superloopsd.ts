@@ -15,6 +15,7 @@ import { ExitCodes } from '../daemon/exit.js';
 import { runDaemon } from '../daemon/main.js';
 import { validateModules } from '../daemon/validate.js';
 import { runSuperloops } from './ctl.js';
+import { VERSION } from '../version.js';
 
 function parseHostPort(value: string): { host: string; port: number } {
   const at = value.lastIndexOf(':');
@@ -55,6 +56,7 @@ function checkSocket(manifest: Manifest, override: { value: string; from: string
 function buildProgram(): Command {
   const program = new Command('superloopsd')
     .description('Supervise long-running loops in worker threads')
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .showHelpAfterError()
     .exitOverride();
 

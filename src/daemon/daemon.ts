@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { LoopController, type ResetResult } from '../controller/controller.js';
 import { ErrorCodes, SuperloopsError } from '../errors.js';
@@ -15,8 +14,8 @@ import { ExitCodes } from './exit.js';
 import { rereadFailure } from './reread-failure.js';
 import { resetCallbackFromModule } from './reset-callback.js';
 import { validateLoopModules } from './validate.js';
+import { VERSION } from '../version.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface DaemonOptions {
   manifest: Manifest;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,22 @@ controller: { socket: ./superloops.sock }
 loops:
   - { name: Alpha, module: FIXTURES/counts-cycles.ts, grace_period: 1 }
 `;
+
+describe('--version', () => {
+  it("both programs print the package's version and exit 0; the ready line carries it too", async () => {
+    const { version } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    for (const bin of ['superloopsd', 'superloops'] as const) {
+      expect(await run(bin, ['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    }
+    const m = writeManifest(oneLoop);
+    const daemon = new DaemonProcess(['start', m.file]);
+    try {
+      expect((await daemon.ready()).version).toBe(version);
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
 
 describe('superloopsd start: arguments', () => {
   it.each(['abc', '127.0.0.1:99999'])('--http %s is a usage error: exit 2, and stderr names the option and the fix', async (value) => {
