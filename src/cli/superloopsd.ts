@@ -53,6 +53,14 @@ function checkSocket(manifest: Manifest, override: { value: string; from: string
   return resolved;
 }
 
+/** `config.yaml:12:13 loops[2].module: ` — where the module of a loop (or the reset callback) with a problem is written. */
+function whereModule(manifest: Manifest, loop: string): string {
+  const index = manifest.loops.findIndex((l) => l.name === loop);
+  const at = index >= 0 ? manifest.modulesAt.loops[loop] : manifest.modulesAt.resetCallback;
+  if (at === undefined) return '';
+  return `${manifest.file}:${at.line}:${at.column} ${index >= 0 ? `loops[${index}].module` : 'controller.reset_callback'}: `;
+}
+
 function buildProgram(): Command {
   const program = new Command('superloopsd')
     .description('Supervise long-running loops in worker threads')
@@ -96,7 +104,7 @@ function buildProgram(): Command {
       const problems = await validateModules(manifest);
       if (problems.length > 0) {
         process.stderr.write(`${manifest.file}: ${problems.length} loop module problem(s)\n`);
-        for (const p of problems) process.stderr.write(`  ${p.loop} (${p.module}): ${p.message}\n`);
+        for (const p of problems) process.stderr.write(`  ${whereModule(manifest, p.loop)}${p.loop} (${p.module}): ${p.message}\n`);
         process.exitCode = ExitCodes.CONFIG;
         return;
       }

@@ -9,7 +9,7 @@ import { issueProblems } from './issues.js';
 import { type Path, type Problem, manifestError, pathKey } from './problems.js';
 import { type LogLevel, type ManifestDocument, isLoopSettingKey, manifestSchema } from './schema.js';
 import { syntaxProblems } from './syntax.js';
-import { readTree } from './yaml-tree.js';
+import { type Position, readTree } from './yaml-tree.js';
 
 export type { Problem } from './problems.js';
 
@@ -42,6 +42,12 @@ export interface Manifest {
   loops: ManifestLoop[];
   /** Every value that came from ${VAR}: error messages about the manifest never quote them. */
   secrets: string[];
+  /**
+   * Where each module path is written (`module:` of a loop, by loop name, and
+   * `reset_callback`), so that what is found wrong with a module later points
+   * there. Kept apart from the loops: a reload compares loops, not lines.
+   */
+  modulesAt: { loops: Record<string, Position>; resetCallback?: Position };
 }
 
 /**
@@ -134,7 +140,11 @@ export function parseManifest(text: string, file: string, env: NodeJS.ProcessEnv
     problems.push(...issueProblems(issues, { tree, input, inherited: new Set() }));
   }
   if (problems.length > 0 || !result.success) throw invalid(problems, secrets);
-  return toManifest(result.data, { file: absoluteFile, dir, secrets });
+  const modulesAt: Manifest['modulesAt'] = {
+    loops: Object.fromEntries(result.data.loops.map((loop, i) => [loop.name, tree.position(['loops', i, 'module'])])),
+  };
+  if (result.data.controller.reset_callback !== undefined) modulesAt.resetCallback = tree.position(['controller', 'reset_callback']);
+  return toManifest(result.data, { file: absoluteFile, dir, secrets, modulesAt });
 }
 
 /**
@@ -161,7 +171,7 @@ function withDefaults(top: Record<string, unknown>): { input: Record<string, unk
 
 function toManifest(
   doc: ManifestDocument,
-  source: { file: string; dir: string; secrets: string[] },
+  source: { file: string; dir: string; secrets: string[]; modulesAt: Manifest['modulesAt'] },
 ): Manifest {
   const { controller: c } = doc;
   const controller: Manifest['controller'] = {
@@ -196,7 +206,7 @@ function toManifest(
     if (loop.options !== undefined) out.options = loop.options;
     return out;
   });
-  return { file: source.file, dir: source.dir, controller, loops, secrets: source.secrets };
+  return { file: source.file, dir: source.dir, controller, loops, secrets: source.secrets, modulesAt: source.modulesAt };
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

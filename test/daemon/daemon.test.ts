@@ -302,7 +302,10 @@ loops:
 `);
     const validate = await run('superloopsd', ['validate', m.file]);
     expect(validate.code).toBe(1);
+    // Each problem says where its module: key is written.
+    expect(validate.stderr).toContain(`${m.file}:5:31 loops[1].module: NotALoop (`);
     expect(validate.stderr).toMatch(/NotALoop .*must be a class that extends SuperLoop/);
+    expect(validate.stderr).toContain(`${m.file}:6:29 loops[2].module: Throws (`);
     expect(validate.stderr).toMatch(/Throws .*this module cannot be imported/);
     expect(validate.stderr).not.toMatch(/Good/);
 
