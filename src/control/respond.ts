@@ -1,7 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { endRaw } from '../http/end-raw.js';
 import { toErrorResponse } from './error-response.js';
 
 // Writing answers: through the ServerResponse when Node parsed a request, or
@@ -28,16 +26,4 @@ export function send(res: ServerResponse, status: number, body: unknown, headers
 /** Stack traces stay in the daemon log: results carry loops' ErrorRecords, whose stacks name files and internals. */
 function withoutStacks(key: string, value: unknown): unknown {
   return key === 'stack' && typeof value === 'string' ? undefined : value;
-}
-
-/** Malformed HTTP (a parse error, headers too large, too slow): answer in JSON if the connection can still take it. */
-export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, logger: Logger): void {
-  logger.debug({ code: err.code }, 'Control client error');
-  const inResponse = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
-  if (err.code === 'ECONNRESET' || !socket.writable || inResponse) {
-    socket.destroy();
-    return;
-  }
-  if (err.code === 'HPE_HEADER_OVERFLOW') endRaw(socket, 431, 'the request headers are too large');
-  else endRaw(socket, 400, `malformed HTTP request (${err.code ?? 'parse error'}); send HTTP/1.1 with a JSON body`);
 }

@@ -6,7 +6,8 @@ import { enforceDeadlines, withoutNodeDeadlines } from '../http/request-deadline
 import { ErrorCodes, SuperloopsError } from '../errors.js';
 import { codeOf } from './error-response.js';
 import { readBody, tooLarge } from './read-body.js';
-import { answerClientError, send, sendError } from './respond.js';
+import { answerClientError } from '../http/client-error.js';
+import { send, sendError } from './respond.js';
 import { badRequest, matchRoute, parseBody, parseLoopName, routeList, type Route } from './routes.js';
 import { claimSocketPath, listenOwnerOnly, removeSocketFile } from './socket-file.js';
 import type { ControlTarget } from './target.js';
@@ -73,7 +74,7 @@ export async function listenControl(options: ControlServerOptions): Promise<Cont
   server.maxConnections = limits.maxConnections;
 
   server.on('drop', () => logger.debug({ maxConnections: limits.maxConnections }, 'Control connection dropped: too many connections'));
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, logger));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, logger, 'send HTTP/1.1 with a JSON body'));
   // Without these Node answers an unknown Expect with an empty 417 and hangs up on
   // CONNECT; every refusal here is JSON. (No 'upgrade' listener: without one, Node
   // serves an Upgrade request as an ordinary request, which is what we want.)

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { endTimedOut } from '../http/end-raw.js';
@@ -7,6 +8,7 @@ import type { LoopController } from '../controller/controller.js';
 import { ErrorCodes } from '../errors.js';
 import { liveness, readiness } from './health.js';
 import { createMetrics } from './metrics.js';
+import { answerClientError } from '../http/client-error.js';
 
 export interface HttpOptions {
   /** The address to bind. @default '127.0.0.1' */
@@ -112,6 +114,8 @@ export async function listenHttp(options: HttpOptions): Promise<HttpListener> {
   const server = createServer({ ...withoutNodeDeadlines, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void respond(req, res));
   // No request here has a body to invite: answer (405 or 413) without Node's automatic 100 Continue.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void respond(req, res));
+  // Node's own answer to malformed HTTP has no body; ours is JSON like every other refusal.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, log, 'send an HTTP/1.1 GET'));
   const deadlines = { headersTimeoutMs: options.headersTimeoutMs ?? 5_000, requestTimeoutMs: options.requestTimeoutMs ?? 10_000 };
   enforceDeadlines(server, deadlines, endTimedOut);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;

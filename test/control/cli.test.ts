@@ -47,12 +47,12 @@ describe('superloops ctl', () => {
     expect(run.code).toBe(0);
     const [header, columns, ...rows] = run.stdout.trimEnd().split('\n');
     expect(header).toMatch(new RegExp(`^superloopsd pid ${process.pid}, up \\S+, green light, 0 global resets, 2 loops$`));
-    expect(columns!.split(/\s+/)).toEqual(['LOOP', 'STATE', 'THREAD', 'GEN', 'UPTIME', 'CYCLES', 'FAILURES', 'RESTARTS', 'MEMORY']);
+    expect(columns!.split(/\s{2,}/)).toEqual(['LOOP', 'STATE', 'THREAD', 'GEN', 'UPTIME', 'CYCLES', 'FAILURES', 'RESTARTS', 'MEMORY', 'LAST FAILURE']);
     expect(rows.map((r) => r.split(/\s+/).slice(0, 4))).toEqual([
       ['Counter', 'running', 'Counter_0', '0'],
       ['Spinner', 'running', 'Spinner_0', '0'],
     ]);
-    expect(rows[0]).toMatch(/\d+(ms|s|m\d\ds)\s+\d+\s+0\s+0\s+\d+\.\d MiB$/);
+    expect(rows[0]).toMatch(/\d+(ms|s|m\d\ds)\s+\d+\s+0\s+0\s+\d+\.\d MiB\s+-$/);
   });
 
   it('status --json prints the daemon status', async () => {

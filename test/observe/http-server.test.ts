@@ -246,6 +246,18 @@ describe('listenHttp', () => {
     expect((await get(h, '/healthz')).status).toBe(200);
   });
 
+  it('answers headers over 8 KiB with 431 JSON and closes; a request just under the limit is served', async () => {
+    const h = await serve();
+    const big = await connect(h.port);
+    big.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(9 * 1024)}\r\n\r\n`);
+    const answer = await within(untilClosed(big), 2000, 'the 431 and the close');
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error.code).toBe('SL_ERR_BAD_REQUEST');
+    const fits = await connect(h.port);
+    fits.end(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(7 * 1024)}\r\nConnection: close\r\n\r\n`);
+    expect(await within(untilClosed(fits), 2000, 'the answer to a request under the limit')).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
   it('answers an unknown path with 404 JSON naming the routes', async () => {
     const h = await serve();
     for (const path of ['/', '/metrics/', '/status', '/__proto__', '/HEALTHZ']) {
