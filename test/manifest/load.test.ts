@@ -77,6 +77,8 @@ describe('loadManifest: valid manifests', () => {
         },
       ],
       secrets: [],
+      // Where loop A's module: value is written (line 3, after `    module: `), for later module problems.
+      modulesAt: { loops: { A: { line: 3, column: 13 } } },
     });
     expect(manifest.controller).not.toHaveProperty('http');
     expect(manifest.controller).not.toHaveProperty('resetCallback');
