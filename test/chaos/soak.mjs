@@ -76,7 +76,7 @@ void daemon.exited.then(({ code, signal }) => {
   if (!shuttingDown) breach('liveness', `the daemon exited on its own: code ${code}, signal ${signal}; stderr: ${daemon.stderr.slice(0, 500)}`);
 });
 
-const report = { seed: opts.seed, loops: opts.loops, durationMs: opts.durationMs, rssSlopeLimit: opts.rssSlopeLimit, heapSlopeLimit: opts.heapSlopeLimit, workDir: work };
+const report = { seed: opts.seed, loops: opts.loops, durationMs: opts.durationMs, rssSlopeLimit: opts.rssSlopeLimit, heapSlopeLimit: opts.heapSlopeLimit, idleRssPerGenerationLimit: opts.idleRssPerGenerationLimit, workDir: work };
 let exitCode = 1;
 try {
   const ready = await Promise.race([
@@ -209,6 +209,11 @@ try {
     if (growing(trend, limit)) {
       breach('memory', `${what} grew ${trend.windowSlopeMiBPerMin.toFixed(2)} ± ${trend.windowSlopeSe.toFixed(2)} MiB/min after warm-up (limit ${limit})`);
     }
+  }
+  // What one generation leaves behind once every loop is stopped again: judged in every run, the CI one included.
+  const idleGrowthKiB = report.idleRss?.endMiB === undefined ? undefined : ((report.idleRss.endMiB - report.idleRss.startMiB) * 1024) / Math.max(1, report.generations);
+  if (idleGrowthKiB !== undefined && report.generations >= 100 && idleGrowthKiB > opts.idleRssPerGenerationLimit) {
+    breach('memory', `idle RSS grew ${idleGrowthKiB.toFixed(1)} KiB per generation over ${report.generations} generations (limit ${opts.idleRssPerGenerationLimit})`);
   }
   if (daemon.stderr.trim() !== '') breach('stderr', `the daemon wrote to stderr: ${daemon.stderr.slice(0, 500)}`);
   exitCode = breaches.length === 0 ? 0 : 1;
