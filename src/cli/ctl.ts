@@ -88,7 +88,9 @@ function buildProgram(io: CliIo, state: { exitCode: number }): Command {
       response = await request(socketPath, method, urlPath, body, { timeoutMs: opts.timeout });
     } catch (err) {
       if (!(err instanceof SuperloopsError)) throw err;
-      io.err(`superloops: ${err.message}\n`);
+      // With --json a script reads one shape for every refusal, the daemon's or ours.
+      if (opts.json) io.out(`${JSON.stringify({ error: { code: err.code, message: err.message } } satisfies ErrorBody, null, 2)}\n`);
+      else io.err(`superloops: ${err.message}\n`);
       state.exitCode = err.code === ErrorCodes.NO_DAEMON ? ExitCode.NO_DAEMON : ExitCode.REFUSED;
       return undefined;
     }

@@ -124,6 +124,10 @@ describe('superloops ctl', () => {
     expect(run.code).toBe(3);
     expect(run.stderr).toContain(`no daemon is listening at ${path.join(h.dir, 'superloops.sock')}`);
     expect(run.stderr).toContain('superloopsd start');
+    // With --json, the same refusal as JSON on stdout, in the daemon's error shape.
+    const json = await superloops(['ctl', 'status', '--json'], { cwd: h.dir });
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'SL_ERR_NO_DAEMON', message: expect.stringContaining('no daemon is listening at') } });
   });
 
   it('--help works for the program, ctl and every verb', async () => {
