@@ -35,9 +35,14 @@ export async function createLogger(options: LoggerOptions): Promise<Logger> {
   return pino(base, pino.destination({ dest: fd, sync: true }));
 }
 
-/** `ApiFeedLoop_1 Started`, `Stopping loops [reset 9eddbf4e]`: who, what, and which reset. */
+/**
+ * `ApiFeedLoop_1 Started`, `Stopping loops (loop BadLoop) [reset 9eddbf4e]`:
+ * the thread a line is about first; a loop named by a line about no thread (the
+ * one that tripped a reset, the one a command named) after the message.
+ */
 function prettyMessage(log: Record<string, unknown>, messageKey: string): string {
-  const who = log.thread ?? log.loop;
+  const thread = log.thread === undefined ? '' : `${String(log.thread)} `;
+  const loop = log.thread === undefined && log.loop !== undefined ? ` (loop ${String(log.loop)})` : '';
   const reset = log.resetId === undefined ? '' : ` [reset ${String(log.resetId)}]`;
-  return `${who === undefined ? '' : `${String(who)} `}${String(log[messageKey] ?? '')}${reset}`;
+  return `${thread}${String(log[messageKey] ?? '')}${loop}${reset}`;
 }

@@ -116,11 +116,18 @@ describe('superloopsd start --pretty', () => {
     });
     try {
       await ready;
+      // A reset, to see how its lines read: ctl returns once it is complete, so its lines are written.
+      expect((await ctl(m.socket, 'reset')).code).toBe(0);
     } finally {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
     const lines = stdout.trimEnd().split('\n');
+    // The reset's lines say which reset; a loop's say which thread.
+    expect(lines.some((l) => /INFO.*: Stopping loops \[reset [0-9a-f]{8}\]$/.test(l))).toBe(true);
+    expect(lines.some((l) => /INFO.*: Alpha_0 Stopping \[reset [0-9a-f]{8}\]$/.test(l))).toBe(true);
+    expect(lines.some((l) => /INFO.*: Alpha_1 Started \[reset [0-9a-f]{8}\]$/.test(l))).toBe(true);
+    expect(lines.some((l) => /INFO.*: Control command$/.test(l))).toBe(true); // about no loop: nothing after the message
     // `[18:02:03.123] INFO: Alpha_0 Started`: a time, a level word, the thread and the message.
     expect(lines.some((l) => /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO.*: Alpha_0 Started/.test(l))).toBe(true);
     expect(lines.some((l) => /^\[[\d:.]+\] INFO.*: Daemon ready/.test(l))).toBe(true);
