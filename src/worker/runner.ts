@@ -73,7 +73,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => {
     if (abort.signal.aborted) return resolve();
     // The timer's own path does not clear the timer it fired from (clearTimeout
-    // of a fired timer still walks the timer lists): only a stop's wake does.
+    // of a fired timer still runs Node's unenroll): only a stop's wake does.
     const timer = setTimeout(() => {
       sleepers.delete(wake);
       resolve();
@@ -198,7 +198,7 @@ function stopRequested(): boolean {
  * needed. Only a loop that has not let it turn since the last check yields.
  * (Reading the idle time replaced an immediate armed every turn: an idle loop
  * that wakes once a second then runs one event-loop turn per wake, not two,
- * 7–12 % less CPU with 20 idle loops, measured side by side.)
+ * 2–14 % less CPU with 20 idle loops, measured side by side: see BENCHMARKS.md.)
  */
 async function drive(loop: SuperLoop): Promise<void> {
   const cycle = loop.cycle.bind(loop);
