@@ -76,7 +76,7 @@ void daemon.exited.then(({ code, signal }) => {
   if (!shuttingDown) breach('liveness', `the daemon exited on its own: code ${code}, signal ${signal}; stderr: ${daemon.stderr.slice(0, 500)}`);
 });
 
-const report = { seed: opts.seed, loops: opts.loops, durationMs: opts.durationMs, rssSlopeLimit: opts.rssSlopeLimit, heapSlopeLimit: opts.heapSlopeLimit, idleRssPerGenerationLimit: opts.idleRssPerGenerationLimit, workDir: work };
+const report = { seed: opts.seed, loops: opts.loops, durationMs: opts.durationMs, rssSlopeLimit: opts.rssSlopeLimit, heapSlopeLimit: opts.heapSlopeLimit, idleRssPerGenerationLimit: opts.idleRssPerGenerationLimit, idleRssAllowance: opts.idleRssAllowance, workDir: work };
 let exitCode = 1;
 try {
   const ready = await Promise.race([
@@ -210,10 +210,13 @@ try {
       breach('memory', `${what} grew ${trend.windowSlopeMiBPerMin.toFixed(2)} ± ${trend.windowSlopeSe.toFixed(2)} MiB/min after warm-up (limit ${limit})`);
     }
   }
-  // What one generation leaves behind once every loop is stopped again: judged in every run, the CI one included.
-  const idleGrowthKiB = report.idleRss?.endMiB === undefined ? undefined : ((report.idleRss.endMiB - report.idleRss.startMiB) * 1024) / Math.max(1, report.generations);
-  if (idleGrowthKiB !== undefined && report.generations >= 100 && idleGrowthKiB > opts.idleRssPerGenerationLimit) {
-    breach('memory', `idle RSS grew ${idleGrowthKiB.toFixed(1)} KiB per generation over ${report.generations} generations (limit ${opts.idleRssPerGenerationLimit})`);
+  // What the generations leave behind once every loop is stopped again: judged in every run, the CI one included.
+  if (report.idleRss?.endMiB !== undefined) {
+    const grewMiB = report.idleRss.endMiB - report.idleRss.startMiB;
+    const limitMiB = opts.idleRssAllowance + (opts.idleRssPerGenerationLimit * report.generations) / 1024;
+    if (grewMiB > limitMiB) {
+      breach('memory', `idle RSS grew ${grewMiB.toFixed(1)} MiB over ${report.generations} generations (limit ${limitMiB.toFixed(1)}: ${opts.idleRssAllowance} MiB + ${opts.idleRssPerGenerationLimit} KiB each)`);
+    }
   }
   if (daemon.stderr.trim() !== '') breach('stderr', `the daemon wrote to stderr: ${daemon.stderr.slice(0, 500)}`);
   exitCode = breaches.length === 0 ? 0 : 1;

@@ -87,7 +87,7 @@ export function renderReport(r) {
   );
   if (r.idleRss?.endMiB !== undefined) {
     const perGen = ((r.idleRss.endMiB - r.idleRss.startMiB) * 1024) / Math.max(1, r.generations);
-    line(`idle RSS (every loop stopped): ${fmt(r.idleRss.startMiB)} MiB at the start, ${fmt(r.idleRss.endMiB)} MiB at the end, after ${r.generations} generations (${fmt(perGen, 2)} KiB per generation; limit ${r.idleRssPerGenerationLimit}${r.generations >= 100 ? '' : ', judged from 100 generations'})`);
+    line(`idle RSS (every loop stopped): ${fmt(r.idleRss.startMiB)} MiB at the start, ${fmt(r.idleRss.endMiB)} MiB at the end, after ${r.generations} generations (${fmt(perGen, 2)} KiB per generation; limit ${r.idleRssAllowance} MiB + ${r.idleRssPerGenerationLimit} KiB each)`);
   }
   const h = r.heap;
   if (h.samples > 1) {
