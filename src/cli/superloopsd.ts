@@ -37,7 +37,7 @@ function parseHostPort(value: string): { host: string; port: number } {
  */
 function checkSocket(manifest: Manifest, override: { value: string; from: string } | undefined): string | undefined {
   if (override === undefined) {
-    const problem = socketDirectoryKeyProblem(manifest.file, manifest.controller.socket);
+    const problem = socketDirectoryKeyProblem(manifest);
     if (problem) throw manifestError(manifest.file, manifest.file, [problem], manifest.secrets);
     return undefined;
   }
@@ -56,7 +56,7 @@ function checkSocket(manifest: Manifest, override: { value: string; from: string
 /** `config.yaml:12:13 loops[2].module: ` — where the module of a loop (or the reset callback) with a problem is written. */
 function whereModule(manifest: Manifest, loop: string): string {
   const index = manifest.loops.findIndex((l) => l.name === loop);
-  const at = index >= 0 ? manifest.modulesAt.loops[loop] : manifest.modulesAt.resetCallback;
+  const at = index >= 0 ? manifest.at.loopModules[loop] : manifest.at.resetCallback;
   if (at === undefined) return '';
   return `${manifest.file}:${at.line}:${at.column} ${index >= 0 ? `loops[${index}].module` : 'controller.reset_callback'}: `;
 }
@@ -96,7 +96,7 @@ function buildProgram(): Command {
     .argument('<manifest>', 'the YAML manifest of loops')
     .action(async (file: string) => {
       const manifest = await loadManifest(file);
-      const socket = socketDirectoryKeyProblem(manifest.file, manifest.controller.socket);
+      const socket = socketDirectoryKeyProblem(manifest);
       if (socket && !process.env.SUPERLOOPS_SOCKET) {
         // A note, not a failure: the directory may be a volume that exists only where the daemon runs.
         process.stderr.write(`${manifest.file}:${socket.line}:${socket.column} note: ${socket.path}: ${socket.message}; superloopsd start needs it there (or --socket)\n`);

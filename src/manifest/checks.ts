@@ -1,10 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { DEFAULT_SOCKET, MAX_SOCKET_PATH_BYTES, isNamedPipe } from '../control/protocol.js';
 import { describeValue } from './describe-value.js';
 import { type Path, type Problem, formatPath } from './problems.js';
-import { readTree, type SourceTree } from './yaml-tree.js';
+import type { Manifest } from './load.js';
+import type { SourceTree } from './yaml-tree.js';
 
 /*
  * What the schema cannot see: names unique across loops, and the files and socket
@@ -126,22 +126,11 @@ export function socketDirectoryProblem(resolved: string): string | undefined {
  * runs it, when the manifest's socket is the one it will use, and `validate`
  * reports it as a note.
  */
-export function socketDirectoryKeyProblem(file: string, resolved: string, env: NodeJS.ProcessEnv = process.env): Problem | undefined {
-  const why = socketDirectoryProblem(resolved);
+export function socketDirectoryKeyProblem(manifest: Manifest): Problem | undefined {
+  const why = socketDirectoryProblem(manifest.controller.socket);
   if (why === undefined) return undefined;
-  const at = ['controller', 'socket'];
-  let position = { line: 1, column: 1 };
-  let hidden = false;
-  try {
-    const lines = new LineCounter();
-    const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines, prettyErrors: false });
-    const tree = readTree(doc, lines, env);
-    position = tree.position(at);
-    hidden = tree.origin(at) !== undefined;
-  } catch {
-    // The manifest was valid a moment ago; without its text, the problem is still worth reporting at 1:1.
-  }
+  const { line, column, fromEnv } = manifest.at.socket;
   // A path from the environment is not shown (its directory is part of it).
-  const message = hidden ? 'the socket path from the environment is in a directory that does not exist or cannot be reached' : why;
-  return { path: formatPath(at), ...position, message };
+  const message = fromEnv ? 'the socket path from the environment is in a directory that does not exist or cannot be reached' : why;
+  return { path: formatPath(['controller', 'socket']), line, column, message };
 }

@@ -43,11 +43,17 @@ export interface Manifest {
   /** Every value that came from ${VAR}: error messages about the manifest never quote them. */
   secrets: string[];
   /**
-   * Where each module path is written (`module:` of a loop, by loop name, and
-   * `reset_callback`), so that what is found wrong with a module later points
-   * there. Kept apart from the loops: a reload compares loops, not lines.
+   * Where the values checked only after loading are written, so that their
+   * problems point there: the control socket (whose directory `start` checks;
+   * `fromEnv` when it came from ${VAR} and must not be shown), each loop's
+   * `module:` by loop name, and `reset_callback`. Kept apart from the loops: a
+   * reload compares loops, not lines.
    */
-  modulesAt: { loops: Record<string, Position>; resetCallback?: Position };
+  at: {
+    socket: Position & { fromEnv: boolean };
+    loopModules: Record<string, Position>;
+    resetCallback?: Position;
+  };
 }
 
 /**
@@ -140,11 +146,12 @@ export function parseManifest(text: string, file: string, env: NodeJS.ProcessEnv
     problems.push(...issueProblems(issues, { tree, input, inherited: new Set() }));
   }
   if (problems.length > 0 || !result.success) throw invalid(problems, secrets);
-  const modulesAt: Manifest['modulesAt'] = {
-    loops: Object.fromEntries(result.data.loops.map((loop, i) => [loop.name, tree.position(['loops', i, 'module'])])),
+  const at: Manifest['at'] = {
+    socket: { ...tree.position(['controller', 'socket']), fromEnv: tree.origin(['controller', 'socket']) !== undefined },
+    loopModules: Object.fromEntries(result.data.loops.map((loop, i) => [loop.name, tree.position(['loops', i, 'module'])])),
   };
-  if (result.data.controller.reset_callback !== undefined) modulesAt.resetCallback = tree.position(['controller', 'reset_callback']);
-  return toManifest(result.data, { file: absoluteFile, dir, secrets, modulesAt });
+  if (result.data.controller.reset_callback !== undefined) at.resetCallback = tree.position(['controller', 'reset_callback']);
+  return toManifest(result.data, { file: absoluteFile, dir, secrets, at });
 }
 
 /**
@@ -171,7 +178,7 @@ function withDefaults(top: Record<string, unknown>): { input: Record<string, unk
 
 function toManifest(
   doc: ManifestDocument,
-  source: { file: string; dir: string; secrets: string[]; modulesAt: Manifest['modulesAt'] },
+  source: { file: string; dir: string; secrets: string[]; at: Manifest['at'] },
 ): Manifest {
   const { controller: c } = doc;
   const controller: Manifest['controller'] = {
@@ -206,7 +213,7 @@ function toManifest(
     if (loop.options !== undefined) out.options = loop.options;
     return out;
   });
-  return { file: source.file, dir: source.dir, controller, loops, secrets: source.secrets, modulesAt: source.modulesAt };
+  return { file: source.file, dir: source.dir, controller, loops, secrets: source.secrets, at: source.at };
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

@@ -51,6 +51,15 @@ describe('superloopsd start: the socket path', () => {
     expect(start.stderr).not.toMatch(/EACCES|ENOENT|\n\s+at /);
   });
 
+  it('controller.socket from ${VAR} in a missing directory: start refuses at its key without showing the path', async () => {
+    const m = writeManifest(oneLoop.replace('./superloops.sock', '"${SOCKET_PATH}"'));
+    const secret = path.join(m.dir, 'hidden-nodir', 'x.sock');
+    const start = await run('superloopsd', ['start', m.file], { SOCKET_PATH: secret });
+    expect(start.code).toBe(1);
+    expect(start.stderr).toContain(`${m.file}:2:23 controller.socket: the socket path from the environment is in a directory that does not exist or cannot be reached`);
+    expect(start.stderr).not.toContain('hidden-nodir');
+  });
+
   it('--socket in a missing directory names the flag; the manifest socket is not used', async () => {
     const m = writeManifest(oneLoop);
     const missing = path.join(m.dir, 'nodir', 'x.sock');

@@ -211,10 +211,10 @@ describe('parseManifest under random input', () => {
         if (Array.isArray(first)) throw new Error(`rejected a valid manifest:\n${text}\n${JSON.stringify(first, null, 2)}`);
         // The same document as JSON (flow style, every string quoted) loads to the same manifest.
         // (All but where the module paths are written: the JSON text is laid out otherwise.)
-        const { modulesAt: _jsonLines, ...again } = parseManifest(JSON.stringify(parse(text)), file, env);
-        const { modulesAt, ...rest } = first;
+        const { at: _jsonLines, ...again } = parseManifest(JSON.stringify(parse(text)), file, env);
+        const { at, ...rest } = first;
         expect(again).toEqual(rest);
-        expect(Object.keys(modulesAt.loops)).toEqual(doc.loops.map((loop) => loop.name));
+        expect(Object.keys(at.loopModules)).toEqual(doc.loops.map((loop) => loop.name));
 
         expect(first.loops.map((loop) => loop.name)).toEqual(doc.loops.map((loop) => loop.name));
         doc.loops.forEach((loop, index) => {

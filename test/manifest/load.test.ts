@@ -77,8 +77,9 @@ describe('loadManifest: valid manifests', () => {
         },
       ],
       secrets: [],
-      // Where loop A's module: value is written (line 3, after `    module: `), for later module problems.
-      modulesAt: { loops: { A: { line: 3, column: 13 } } },
+      // Where loop A's module: value is written (line 3, after `    module: `), for later module problems;
+      // the socket is defaulted, so its place is the document's.
+      at: { socket: { line: 1, column: 1, fromEnv: false }, loopModules: { A: { line: 3, column: 13 } } },
     });
     expect(manifest.controller).not.toHaveProperty('http');
     expect(manifest.controller).not.toHaveProperty('resetCallback');
