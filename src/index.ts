@@ -3,6 +3,7 @@ export { SuperLoop } from './worker/super-loop.js';
 export type { LoopLogger } from './worker/loop-logger.js';
 export { LoopController } from './controller/controller.js';
 export type { ControllerOptions, ControllerEvents, ControllerStatus, ResetCallback, ResetResult, ResetTrigger } from './controller/controller.js';
+export type { ModuleProblem } from './loop/module-check.js';
 export { Loop } from './loop/loop.js';
 export type { LastFailure, LoopEvents, LoopState, LoopStatus, StartResult, StopResult, StopReason } from './loop/loop.js';
 export { defaultLoopOptions } from './loop/options.js';

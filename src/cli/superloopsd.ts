@@ -13,7 +13,7 @@ import { manifestError } from '../manifest/problems.js';
 import { createLogger } from '../observe/logger.js';
 import { ExitCodes } from '../daemon/exit.js';
 import { runDaemon } from '../daemon/main.js';
-import { validateModules } from '../daemon/validate.js';
+import { moduleProblemsError, validateModules } from '../daemon/validate.js';
 import { runSuperloops } from './ctl.js';
 import { VERSION } from '../version.js';
 
@@ -51,14 +51,6 @@ function checkSocket(manifest: Manifest, override: { value: string; from: string
     );
   }
   return resolved;
-}
-
-/** `config.yaml:12:13 loops[2].module: ` — where the module of a loop (or the reset callback) with a problem is written. */
-function whereModule(manifest: Manifest, loop: string): string {
-  const index = manifest.loops.findIndex((l) => l.name === loop);
-  const at = index >= 0 ? manifest.at.loopModules[loop] : manifest.at.resetCallback;
-  if (at === undefined) return '';
-  return `${manifest.file}:${at.line}:${at.column} ${index >= 0 ? `loops[${index}].module` : 'controller.reset_callback'}: `;
 }
 
 function buildProgram(): Command {
@@ -103,8 +95,7 @@ function buildProgram(): Command {
       }
       const problems = await validateModules(manifest);
       if (problems.length > 0) {
-        process.stderr.write(`${manifest.file}: ${problems.length} loop module problem(s)\n`);
-        for (const p of problems) process.stderr.write(`  ${whereModule(manifest, p.loop)}${p.loop} (${p.module}): ${p.message}\n`);
+        process.stderr.write(`${moduleProblemsError(manifest, problems).message}\n`);
         process.exitCode = ExitCodes.CONFIG;
         return;
       }

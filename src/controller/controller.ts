@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino';
 import { ErrorCodes, SuperloopsError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { Loop, type LoopStatus } from '../loop/loop.js';
+import { checkLoopModules, type ModuleProblem } from '../loop/module-check.js';
 import { ModuleCompiler } from '../loop/module-compiler.js';
 import type { LoopSpec } from '../loop/options.js';
 import { toErrorRecord, type ErrorRecord } from '../worker/protocol.js';
@@ -148,12 +149,25 @@ export class LoopController extends TypedEmitter<ControllerEvents> {
         { details: { loop: spec.name, removing: true } },
       );
     }
-    this.#compiler ??= new ModuleCompiler(this.#cacheDir);
-    const loop = new Loop(spec, { logger: this.logger, compiler: this.#compiler });
+    const loop = new Loop(spec, { logger: this.logger, compiler: this.#moduleCompiler() });
     loop.on('thresholdExceeded', ({ loop: name }) => this.#onThresholdExceeded(name));
     this.#loops.set(spec.name, loop);
     this.emit('loopAdded', { loop });
     return loop;
+  }
+
+  /**
+   * Loads each spec's module in a throwaway worker and says what is wrong with
+   * any (it does not load, or exports no SuperLoop), before they are added: a
+   * reload refuses a set with problems whole. Built with this controller's
+   * compiler, so the loops' starts reuse the builds.
+   */
+  checkModules(specs: readonly LoopSpec[]): Promise<ModuleProblem[]> {
+    return specs.length === 0 ? Promise.resolve([]) : checkLoopModules(specs, this.#moduleCompiler());
+  }
+
+  #moduleCompiler(): ModuleCompiler {
+    return (this.#compiler ??= new ModuleCompiler(this.#cacheDir));
   }
 
   /** The loop of that name; throws SL_ERR_LOOP_NOT_FOUND naming the known ones. */

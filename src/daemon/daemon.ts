@@ -13,7 +13,7 @@ import { diffLoops } from './diff.js';
 import { ExitCodes } from './exit.js';
 import { rereadFailure } from './reread-failure.js';
 import { resetCallbackFromModule } from './reset-callback.js';
-import { validateLoopModules } from './validate.js';
+import { moduleProblemsError } from './validate.js';
 import { VERSION } from '../version.js';
 
 
@@ -163,14 +163,12 @@ export class Daemon implements ControlTarget {
   }
 
   /**
-   * The second half: answers the `shutdown` requests waiting on `report`, then
-   * closes the control socket (removing its file). Never throws.
+   * The second half, after stopLoops(): answers the `shutdown` requests waiting
+   * on `report`, then closes the control socket (removing its file). Never throws.
    */
   async release(report: StopReport): Promise<void> {
-    this.#stopping = true;
     this.#stopped.resolve(report);
     await this.#control?.close().catch(() => {});
-    await this.#http?.close().catch(() => {});
     this.#callbackCompiler?.dispose();
   }
 
@@ -253,18 +251,9 @@ export class Daemon implements ControlTarget {
         throw rereadFailure(err, this.#manifest.file);
       });
       const diff = diffLoops(this.#manifest.loops, next.loops);
-      const problems = await validateLoopModules([...diff.changed, ...diff.added]);
-      if (problems.length > 0) {
-        // A module path may come from ${VAR}: its value is not shown, as in every manifest error.
-        const hide = redactor(next.secrets);
-        const shown = problems.map((p) => ({ loop: p.loop, module: hide(p.module), message: hide(p.message) }));
-        const lines = shown.map((p) => `  ${p.loop} (${p.module}): ${p.message}`);
-        throw new SuperloopsError(
-          ErrorCodes.MODULE_INVALID,
-          [`${next.file}: ${problems.length} loop module problem(s); nothing was changed — fix them, then reload again`, ...lines].join('\n'),
-          { details: { file: next.file, problems: shown } },
-        );
-      }
+      // The controller's compiler: the loops that start below reuse these builds.
+      const problems = await this.controller.checkModules([...diff.changed, ...diff.added]);
+      if (problems.length > 0) throw moduleProblemsError(next, problems, '; nothing was changed — fix them, then reload again');
       // Loading the modules took a while: a shutdown may have begun meanwhile.
       this.#assertRunning();
       const log = this.logger.child({ reload: true });
@@ -315,12 +304,6 @@ export class Daemon implements ControlTarget {
     const results = await Promise.all(loops.map(command));
     return Object.fromEntries(loops.map((l, i) => [l.name, results[i]!]));
   }
-}
-
-/** Replaces each secret (of 8 characters or more, as manifest errors do) with [redacted]. */
-function redactor(secrets: readonly string[]): (text: string) => string {
-  const long = secrets.filter((s) => s.length >= 8);
-  return (text) => long.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
 }
 
 function sameController(a: Manifest, b: Manifest): boolean {

@@ -1,29 +1,30 @@
-import { pino } from 'pino';
-import { Generation } from '../loop/generation.js';
+import { ErrorCodes, SuperloopsError } from '../errors.js';
+import { checkLoopModules, type ModuleProblem } from '../loop/module-check.js';
 import { ModuleCompiler } from '../loop/module-compiler.js';
-import type { Manifest, ManifestLoop } from '../manifest/load.js';
+import type { Manifest } from '../manifest/load.js';
+import { scrubber } from '../manifest/problems.js';
 
-export interface ModuleProblem {
-  loop: string;
-  module: string;
-  message: string;
-}
+export type { ModuleProblem } from '../loop/module-check.js';
+
+/** The loop name a reset callback's problem is reported under. */
+const RESET_CALLBACK = '(reset_callback)';
 
 /**
  * The deep half of `superloopsd validate`: loads every loop module in a
  * throwaway worker (user code never runs on this thread) and checks that its
- * default export is a SuperLoop. Reports every problem; runs no hook.
+ * default export is a SuperLoop, and compiles the reset callback. Reports
+ * every problem; runs no hook.
  */
 export async function validateModules(manifest: Manifest): Promise<ModuleProblem[]> {
   const compiler = new ModuleCompiler();
   try {
-    const checks = [checkLoops(manifest.loops, compiler)];
-    if (manifest.controller.resetCallback !== undefined) {
-      const module = manifest.controller.resetCallback;
+    const checks = [checkLoopModules(manifest.loops, compiler)];
+    const module = manifest.controller.resetCallback;
+    if (module !== undefined) {
       checks.push(
         compiler.compile(module).then(
           () => [],
-          (err: unknown) => [{ loop: '(reset_callback)', module, message: (err as Error).message }],
+          (err: unknown) => [{ loop: RESET_CALLBACK, module, message: (err as Error).message }],
         ),
       );
     }
@@ -33,36 +34,23 @@ export async function validateModules(manifest: Manifest): Promise<ModuleProblem
   }
 }
 
-/** The same check for some loops only: a reload checks the loops it adds or changes before it touches any. */
-export async function validateLoopModules(loops: readonly ManifestLoop[]): Promise<ModuleProblem[]> {
-  if (loops.length === 0) return [];
-  const compiler = new ModuleCompiler();
-  try {
-    return await checkLoops(loops, compiler);
-  } finally {
-    compiler.dispose();
-  }
+/**
+ * The one error that module problems make, for `validate` and for a rejected
+ * reload alike: a header, then one line per problem where its module is
+ * written (`config.yaml:12:13 loops[2].module: Name (path): message`). No value
+ * from ${VAR} is shown.
+ */
+export function moduleProblemsError(manifest: Manifest, problems: readonly ModuleProblem[], after = ''): SuperloopsError {
+  const scrub = scrubber(manifest.secrets);
+  const shown = problems.map((p) => ({ ...p, module: scrub(p.module), message: scrub(p.message), ...placeOf(manifest, p.loop) }));
+  const lines = shown.map((p) => `  ${p.line === undefined ? '' : `${manifest.file}:${p.line}:${p.column} ${p.path}: `}${p.loop} (${p.module}): ${p.message}`);
+  return new SuperloopsError(ErrorCodes.MODULE_INVALID, [`${manifest.file}: ${problems.length} loop module problem(s)${after}`, ...lines].join('\n'), {
+    details: { file: manifest.file, problems: shown },
+  });
 }
 
-async function checkLoops(loops: readonly ManifestLoop[], compiler: ModuleCompiler): Promise<ModuleProblem[]> {
-  const silent = pino({ level: 'silent' });
-  const checks = loops.map(async (loop): Promise<ModuleProblem | undefined> => {
-    const module = String(loop.module);
-    let moduleUrl: string;
-    try {
-      moduleUrl = await compiler.compile(module);
-    } catch (err) {
-      return { loop: loop.name, module, message: (err as Error).message };
-    }
-    const generation = new Generation(
-      { name: loop.name, number: 0, moduleUrl, source: module, options: loop.options, startArgs: [], memoryLimitMb: loop.memoryLimitMb, logger: silent, checkOnly: true },
-      { onFailure: () => {}, onHookError: () => {}, onSelfStop: () => {}, onExit: () => {} },
-    );
-    await generation.ready;
-    const exit = await generation.exited;
-    if (generation.loadError) return { loop: loop.name, module, message: generation.loadError.message };
-    if (exit.code !== 0 || exit.error) return { loop: loop.name, module, message: exit.error?.message ?? `its worker exited with code ${exit.code} while loading` };
-    return undefined;
-  });
-  return (await Promise.all(checks)).filter((p): p is ModuleProblem => p !== undefined);
+function placeOf(manifest: Manifest, loop: string): { path?: string; line?: number; column?: number } {
+  const index = manifest.loops.findIndex((l) => l.name === loop);
+  const at = index >= 0 ? manifest.at.loopModules[loop] : loop === RESET_CALLBACK ? manifest.at.resetCallback : undefined;
+  return at === undefined ? {} : { path: index >= 0 ? `loops[${index}].module` : 'controller.reset_callback', line: at.line, column: at.column };
 }

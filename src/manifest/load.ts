@@ -74,7 +74,8 @@ export async function loadManifest(file: string, env: NodeJS.ProcessEnv = proces
   return parseManifest(text, file, env);
 }
 
-function readFailure(err: unknown, file: string): string {
+/** Why the manifest `file` could not be read, and what to do, from the error of the read. */
+export function readFailure(err: unknown, file: string): string {
   switch ((err as NodeJS.ErrnoException).code) {
     case 'ENOENT':
       return path.isAbsolute(file)

@@ -46,9 +46,9 @@ export function manifestError(
   found: readonly Problem[],
   secrets: readonly string[] = [],
 ): SuperloopsError {
-  const scrub = secrets.filter((secret) => secret.length >= 8);
+  const scrub = scrubber(secrets);
   const problems = found
-    .map((problem) => ({ ...problem, message: scrubbed(problem.message, scrub) }))
+    .map((problem) => ({ ...problem, message: scrub(problem.message) }))
     .sort((a, b) => a.line - b.line || a.column - b.column);
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
   const lines = problems.map((p) => `  ${file}:${p.line}:${p.column} ${p.path === '' ? '' : `${p.path}: `}${p.message}`);
@@ -57,8 +57,12 @@ export function manifestError(
   });
 }
 
-function scrubbed(message: string, secrets: readonly string[]): string {
-  let out = message;
-  for (const secret of secrets) out = out.split(secret).join('[redacted]');
-  return out;
+/**
+ * Replaces each of `secrets` in a text with [redacted]. Values shorter than 8
+ * characters are left (see manifestError): they are not the keys and tokens
+ * this is for, and would mangle ordinary words.
+ */
+export function scrubber(secrets: readonly string[]): (text: string) => string {
+  const long = secrets.filter((secret) => secret.length >= 8);
+  return (text) => long.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
 }

@@ -209,6 +209,23 @@ describe('LoopController supervision of the set', () => {
     expect(c.status()).toMatchObject({ restarts: 2, loops: [{ name: 'Steady', restarts: 0 }] });
   });
 
+  it('checkModules loads modules in throwaway workers and names each problem, adding and starting nothing', async () => {
+    const c = newController();
+    const problems = await c.checkModules([
+      { name: 'Good', module: fixture('counts-cycles') },
+      { name: 'NotALoop', module: fixture('no-superloop') },
+      { name: 'Throws', module: fixture('throws-on-import') },
+    ]);
+    expect(problems).toEqual([
+      { loop: 'NotALoop', module: fixture('no-superloop'), message: expect.stringMatching(/no-superloop\.ts .*must be a class that extends SuperLoop/) },
+      { loop: 'Throws', module: fixture('throws-on-import'), message: expect.stringMatching(/throws-on-import\.ts: /) },
+    ]);
+    expect(c.loops).toEqual([]);
+    expect(await c.checkModules([])).toEqual([]);
+    // A loop added afterwards starts from the same compiler's build.
+    expect((await c.newLoop({ name: 'Good', module: fixture('counts-cycles') }).start()).started).toBe(true);
+  });
+
   it('maintainLoops starts only loops that are not alive', async () => {
     const c = newController();
     const a = c.newLoop({ name: 'A', module: fixture('counts-cycles') });

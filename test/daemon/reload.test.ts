@@ -123,6 +123,9 @@ loops:
     expect(reload.code).toBe(1);
     expect(reload.stderr).toMatch(/2 loop module problem\(s\); nothing was changed/);
     expect(reload.stderr).toMatch(/Alpha \(\S+\/no-superloop\.ts\): .*must be a class that extends SuperLoop/);
+    // As validate does, each problem says where its module: is written in the new manifest.
+    expect(reload.stderr).toContain(`${m.file}:`);
+    expect(reload.stderr).toMatch(/:\d+:\d+ loops\[\d\]\.module: Alpha \(/);
     expect(reload.stderr).toMatch(/Gamma \(\S+\/throws-on-import\.ts\): .*this module cannot be imported/);
     expect(reload.stderr).toContain('(SL_ERR_MODULE_INVALID)');
     expect((await call(m.socket, 'POST', '/v1/reload')).status).toBe(422);
