@@ -25,6 +25,17 @@ export async function waitFor<T>(
   }
 }
 
+/** `promise`, or a failure naming `what` once `ms` have passed: for a command that, broken, would never settle. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The next `event` whose payload passes `filter`, or a failure naming it after `timeoutMs`. */
 export function nextEvent<T = unknown>(
   emitter: EventEmitter,

@@ -10,8 +10,10 @@ describe('Messages a worker posts', () => {
   it('malformed messages forged on parentPort are logged once and ignored: the supervisor lives, the loop keeps cycling', async () => {
     const loop = newLoop({ name: 'Forger', fixture: 'forges-messages', maxLoopFailures: 0, resetGlobally: false });
     await loop.start();
-    // Posted after the forged ones, on the same port: once it is written, they have all been handled.
-    await waitFor(() => under.lines.some((l) => l.msg === 'forged' && l.level === 30), { what: 'the line logged after the forged messages' });
+    // The forged messages come on parentPort, the real log line on the runner's own port: two
+    // queues, so wait for each. Every forged message is handled in order once the first is.
+    await waitFor(() => under.lines.some((l) => l.msg?.startsWith('Unexpected message')), { what: 'the forged messages to be seen' });
+    await waitFor(() => under.lines.some((l) => l.msg === 'forged' && l.level === 30), { what: 'the line the loop logged after forging' });
     const cycles = loop.cycles;
     await waitFor(() => loop.cycles >= cycles + 3, { what: 'three more cycles after the forged messages' });
     const unexpected = under.lines.filter((l) => l.msg?.startsWith('Unexpected message'));

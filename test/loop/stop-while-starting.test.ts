@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixture, nextEvent, waitFor, type LogLine } from '../helpers.js';
+import { fixture, nextEvent, waitFor, within, type LogLine } from '../helpers.js';
 import { loopsUnderTest } from './under-test.js';
 
 const under = loopsUnderTest();
@@ -8,17 +8,6 @@ const { newLoop } = under;
 const GRACE_MS = 200;
 /** What a stop may take past its grace period: terminate() and the 'exit' event, on a loaded machine. */
 const BOUND_MS = 2000;
-
-/** `promise`, or a failure naming `what` once `ms` have passed: without the fix these commands never resolve. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not resolve within ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const logged = (msg: string, more: (l: LogLine) => boolean = () => true) => () => under.lines.some((l) => l.msg === msg && more(l));
 

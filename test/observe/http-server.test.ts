@@ -2,7 +2,7 @@ import { createConnection, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LoopController, type ControllerOptions, type ControllerStatus, type LoopSpec } from 'superloops';
 import { listenHttp, type HttpOptions } from '../../src/observe/http-server.js';
-import { captureLogger, fixture, nextEvent, waitFor, type LogLine } from '../helpers.js';
+import { captureLogger, fixture, nextEvent, waitFor, within, type LogLine } from '../helpers.js';
 import { parsePromText, value } from './prom-text.js';
 
 interface Harness {
@@ -51,12 +51,6 @@ function untilClosed(socket: Socket): Promise<string> {
 /** Resolves with the first bytes the server sends on `socket`. */
 function firstData(socket: Socket): Promise<string> {
   return new Promise((resolve) => socket.once('data', (chunk: Buffer) => resolve(chunk.toString())));
-}
-/** `promise`, or a failure naming `what` once `ms` have passed. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 const loop = (name: string, fixtureName: string, extra: Partial<LoopSpec> = {}): LoopSpec => ({ name, module: fixture(fixtureName), ...extra });
