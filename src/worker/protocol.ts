@@ -63,7 +63,8 @@ export interface ErrorRecord {
   code?: string;
 }
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type HookName = 'onStart' | 'onThreadStart' | 'onThreadStop' | 'onStop';
 
@@ -81,7 +82,7 @@ export type RunnerMessage =
   | { type: 'stop-self' }
   | { type: 'stopped' };
 
-const LOG_LEVELS: ReadonlySet<string> = new Set<LogLevel>(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
+const LOG_LEVEL_SET: ReadonlySet<string> = new Set(LOG_LEVELS);
 const HOOK_NAMES: ReadonlySet<string> = new Set<HookName>(['onStart', 'onThreadStart', 'onThreadStop', 'onStop']);
 const WORKER_FAILURE_KINDS: ReadonlySet<string> = new Set(['reported', 'cycle-error', 'thread-start']);
 
@@ -115,7 +116,7 @@ export function isRunnerMessage(message: unknown): message is RunnerMessage {
     case 'log':
       return (
         typeof message.level === 'string' &&
-        LOG_LEVELS.has(message.level) &&
+        LOG_LEVEL_SET.has(message.level) &&
         (message.obj === undefined || isObject(message.obj)) &&
         isOptionalString(message.msg)
       );
